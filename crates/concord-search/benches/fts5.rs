@@ -24,7 +24,7 @@ const QUERIES: &[(&str, bool)] = &[
     ("人工智能 安全", true),
     ("个人信息保护", true),
     ("数据安全", true),
-    ("国际合作", true),
+    ("国际社会", true),
     ("算法", true),
     ("transparency obligations", false),
     ("privacy", false),
