@@ -819,6 +819,22 @@ impl Driver {
             .to_owned()
     }
 
+    /// Waits (up to 20 s) until the browser has navigated to a URL containing `part`: a form
+    /// submission may still be loading when the click returns.
+    async fn wait_for_url(&self, part: &str) {
+        for _ in 0..200 {
+            if self.current_url().await.contains(part) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!(
+            "the browser is at {} instead of {part}: {}",
+            self.current_url().await,
+            self.source().await
+        );
+    }
+
     async fn screenshot(&self, name: &str) -> PathBuf {
         use base64::Engine;
         let png = self
@@ -912,22 +928,12 @@ async fn sign_in_and_edit_in_headless_chromium() {
     d.type_into("#password", "editor-password-1").await;
     d.screenshot("editor-1-sign-in.png").await;
     d.click("#signin").await;
-    assert!(
-        d.current_url()
-            .await
-            .contains("/documents/browser_doc/edit"),
-        "{}",
-        d.current_url().await
-    );
+    d.wait_for_url("/documents/browser_doc/edit").await;
     d.type_into("#title_en", "Title edited in Chromium").await;
     d.type_into("#title_zh", "在浏览器中编辑的标题").await;
     d.screenshot("editor-2-form.png").await;
     d.click("#save").await;
-    assert!(
-        d.current_url()
-            .await
-            .ends_with("/documents/browser_doc?lang=en")
-    );
+    d.wait_for_url("/documents/browser_doc?lang=en").await;
     let page = d.source().await;
     assert!(page.contains("Title edited in Chromium"), "{page}");
     let shot = d.screenshot("editor-3-document.png").await;

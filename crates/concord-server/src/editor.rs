@@ -361,13 +361,11 @@ fn field_errors(lang: Lang, errs: &Errors, field: &str) -> Markup {
 
 fn text_input(
     lang: Lang,
-    f: &DocForm,
     errs: &Errors,
     name: &'static str,
     label: &'static str,
     value: &str,
 ) -> Markup {
-    let _ = f;
     html! {
         p {
             label for=(name) { (lang.t(label)) } br;
@@ -453,32 +451,32 @@ fn edit_html(lang: Lang, p: &EditPage<'_>) -> String {
             input type="hidden" name="lang" value=(lang.code());
             @if let Some(v) = &f.version { input type="hidden" name="version" value=(v); }
             @if p.id.is_none() {
-                (text_input(lang, f, e, "id", "edit.id", &f.id))
+                (text_input(lang, e, "id", "edit.id", &f.id))
                 p class="muted" { (lang.t("edit.id_help")) }
             }
             fieldset {
                 legend { (lang.t("col.title")) }
-                (text_input(lang, f, e, "title_zh", "edit.title_zh", &f.title_zh))
-                (text_input(lang, f, e, "title_en", "edit.title_en", &f.title_en))
-                (text_input(lang, f, e, "title_original", "edit.title_original", &f.title_original))
+                (text_input(lang, e, "title_zh", "edit.title_zh", &f.title_zh))
+                (text_input(lang, e, "title_en", "edit.title_en", &f.title_en))
+                (text_input(lang, e, "title_original", "edit.title_original", &f.title_original))
             }
             fieldset {
                 legend { (lang.t("doc.facts")) }
-                (text_input(lang, f, e, "issuers", "edit.issuers", &f.issuers))
-                (text_input(lang, f, e, "jurisdiction", "edit.jurisdiction", &f.jurisdiction))
+                (text_input(lang, e, "issuers", "edit.issuers", &f.issuers))
+                (text_input(lang, e, "jurisdiction", "edit.jurisdiction", &f.jurisdiction))
                 (select(lang, e, "instrument_type", "col.instrument", INSTRUMENTS, &f.instrument_type))
                 (select(lang, e, "legal_force", "col.force", FORCES, &f.legal_force))
                 (select(lang, e, "status", "col.status", STATUSES, &f.status))
-                (text_input(lang, f, e, "languages", "edit.languages", &f.languages))
+                (text_input(lang, e, "languages", "edit.languages", &f.languages))
             }
             fieldset {
                 legend { (lang.t("doc.dates")) " (YYYY, YYYY-MM, YYYY-MM-DD)" }
-                (text_input(lang, f, e, "published", "edit.published", &f.published))
-                (text_input(lang, f, e, "adopted", "edit.adopted", &f.adopted))
-                (text_input(lang, f, e, "in_force", "edit.in_force", &f.in_force))
+                (text_input(lang, e, "published", "edit.published", &f.published))
+                (text_input(lang, e, "adopted", "edit.adopted", &f.adopted))
+                (text_input(lang, e, "in_force", "edit.in_force", &f.in_force))
             }
             (textarea(lang, e, "source_urls", "edit.source_urls", &f.source_urls))
-            (text_input(lang, f, e, "licence", "doc.licence", &f.licence))
+            (text_input(lang, e, "licence", "doc.licence", &f.licence))
             (textarea(lang, e, "summary_zh", "edit.summary_zh", &f.summary_zh))
             (textarea(lang, e, "summary_en", "edit.summary_en", &f.summary_en))
             p { button type="submit" id="save" { (lang.t("edit.save")) } }
@@ -1113,6 +1111,31 @@ mod tests {
                 e.key
             );
         }
+    }
+
+    /// Every interface string key the sign-in and editor pages name exists in both languages.
+    #[test]
+    fn every_key_is_translated() {
+        let mut n = 0;
+        for src in [include_str!("auth.rs"), include_str!("editor.rs")] {
+            // every piece between two quotes, so an odd quote cannot hide a key
+            for part in src.split('"') {
+                let is_key = ["auth.", "edit.", "err.", "audit.", "role.", "doc.", "col."]
+                    .iter()
+                    .any(|p| part.starts_with(p))
+                    && part
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c == '.' || c == '_')
+                    && !part.ends_with(".rs")
+                    && !part.ends_with('.');
+                if is_key {
+                    n += 1;
+                    assert_ne!(Lang::En.t(part), part, "{part} has no English text");
+                    assert_ne!(Lang::Zh.t(part), part, "{part} has no Chinese text");
+                }
+            }
+        }
+        assert!(n > 50, "found only {n} keys");
     }
 
     #[test]

@@ -15,6 +15,10 @@
 //! | `GET /compare?ids=a,b` | 2–6 documents side by side (zh/en) |
 //! | `GET /documents/{id}` | document page: facts, summaries, principles with strength and evidence, citations (zh/en) |
 //! | `GET /healthz` | liveness plus the document count and backend |
+//! | `GET,POST /login`, `POST /logout` | editors' sign-in and sign-out (see [`auth`]) |
+//! | `GET,POST /documents/new`, `GET,POST /documents/{id}/edit` | editors' forms: add a document, edit its facts |
+//! | `POST /documents/{id}/text` | upload a text (TXT, MD, HTML, PDF, DOCX) for a document (multipart) |
+//! | `GET /admin/audit` | the audit trail of edits and account changes (administrators) |
 //! | `GET /api/v1/documents` | documents, filtered and paged (see [`ListParams`]) |
 //! | `GET /api/v1/documents/{id}` | one document with its sections and history (`?text=true` adds the text) |
 //! | `GET /api/v1/documents/{id}/versions/{version}` | the metadata of one stored version |
