@@ -231,7 +231,10 @@ async fn sign_in_roles_csrf_edits_audit_and_escaping() {
     );
     assert!(!list.contains("argon2"), "hashes are not listed");
 
-    let (addr, stop) = start(config(&data)).await;
+    // uploads are limited like imports (`max_file_mib`)
+    let mut small = config(&data);
+    small.max_file_mib = 1;
+    let (addr, stop) = start(small).await;
     let web = Web::new(addr);
 
     // --- sign-in ---
@@ -528,6 +531,14 @@ async fn sign_in_roles_csrf_edits_audit_and_escaping() {
             .await
             .unwrap()
             .contains("No text could be extracted")
+    );
+    let r = upload("big.txt", vec![b'a'; 1_200_000], csrf.clone()).await;
+    assert_eq!(r.status(), 422, "over max_file_mib");
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("The upload could not be read")
     );
     let r = upload("accord.md", b"Sneaky".to_vec(), "f".repeat(64)).await;
     assert_eq!(r.status(), 403, "uploads check the CSRF token too");

@@ -631,14 +631,15 @@ fn form_errors(
 }
 
 /// Writes `doc` (keeping the stored text and sections) with its audit record, then updates the
-/// search index.
+/// search index. `false`: the stored document is no longer at `old`'s version (someone saved
+/// in between) and nothing was written.
 async fn save(
     s: &AppState,
     session: &Session,
     old: Option<&Document>,
     doc: Document,
     action: &str,
-) -> Result<(), ApiError> {
+) -> Result<bool, ApiError> {
     let id = doc.id.to_string();
     let text = s.store.get_text(&id).await?;
     let sections = s.store.get_sections(&id).await?;
@@ -658,13 +659,18 @@ async fn save(
         target_id: id.clone(),
         summary: json!({ "changes": changes }),
     };
-    let written = s
+    let expected = old.and_then(|d| d.revision.as_ref()).map(|r| r.version);
+    let Some(written) = s
         .store
         .accounts()
-        .put_document_audited(&new, &audit)
-        .await?;
+        .put_document_audited(&new, &audit, expected)
+        .await?
+    else {
+        return Ok(false);
+    };
     tracing::info!(user = %session.user.username, document = %id, version = written.version, action, "document written");
-    s.reindex(&id).await
+    s.reindex(&id).await?;
+    Ok(true)
 }
 
 async fn edit_page(
@@ -800,7 +806,29 @@ async fn update_inner(
             ));
         }
     };
-    save(s, &session, Some(&old), doc, "document.update").await?;
+    if !save(s, &session, Some(&old), doc, "document.update").await? {
+        // Someone saved between our read and our write: show the form again, as above.
+        let mut errs = Errors::default();
+        errs.add("form", "err.stale", "");
+        let mut form = f.clone();
+        if let Some(now) = s.store.get_document(id).await.map_err(ApiError::from)? {
+            form.version = Some(current_version(&now));
+        }
+        return Ok(private_page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            edit_html(
+                lang,
+                &EditPage {
+                    session: &session,
+                    id: Some(id),
+                    form: &form,
+                    errors: &errs,
+                    upload_error: None,
+                    has_text,
+                },
+            ),
+        ));
+    }
     Ok(Redirect::to(&format!(
         "/documents/{}?lang={}",
         pages::urlencode(id),
@@ -1037,12 +1065,16 @@ async fn upload_inner(
             "changes": changes,
         }),
     };
-    let written = s
+    let expected = old.revision.as_ref().map(|r| r.version);
+    let Some(written) = s
         .store
         .accounts()
-        .put_document_audited(&new, &audit)
+        .put_document_audited(&new, &audit, expected)
         .await
-        .map_err(ApiError::from)?;
+        .map_err(ApiError::from)?
+    else {
+        return Ok(fail(lang.t("err.stale").to_owned(), has_text));
+    };
     tracing::info!(user = %session.user.username, document = %id, version = written.version, "text uploaded");
     s.reindex(id).await?;
     Ok(Redirect::to(&format!(

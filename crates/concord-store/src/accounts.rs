@@ -154,12 +154,16 @@ pub trait AccountStore: Send + Sync {
     /// Newest first.
     async fn list_audit(&self, limit: u32, offset: u32) -> Result<Vec<AuditEntry>>;
     /// Writes a document (as [`crate::Store::put_document`]) and, unless nothing changed, its
-    /// audit record with `version` added to the summary, in one transaction.
+    /// audit record with `version` added to the summary, in one transaction. With
+    /// `expected_version`, nothing is written and `None` returned unless the stored document is
+    /// still at that version (an editor's form made from an older version must not overwrite a
+    /// newer one; the check and the write cannot interleave with another writer's).
     async fn put_document_audited(
         &self,
         doc: &NewDocument,
         audit: &NewAudit,
-    ) -> Result<DocumentWrite>;
+        expected_version: Option<u32>,
+    ) -> Result<Option<DocumentWrite>>;
 }
 
 fn user_from_row(row: &AnyRow) -> Result<User> {
@@ -384,8 +388,24 @@ impl AccountStore for SqlStore {
         &self,
         doc: &NewDocument,
         audit: &NewAudit,
-    ) -> Result<DocumentWrite> {
+        expected_version: Option<u32>,
+    ) -> Result<Option<DocumentWrite>> {
         let mut tx = self.pool.begin().await?;
+        if let Some(v) = expected_version {
+            // A no-op write as the first statement takes the write lock (the row's in
+            // PostgreSQL, the database's in SQLite) before the version is compared, so a
+            // concurrent save waits and then sees the new version.
+            let locked = sqlx::query(
+                "UPDATE documents SET version = version WHERE id = $1 AND version = $2",
+            )
+            .bind(doc.document.id.as_str())
+            .bind(i64::from(v))
+            .execute(&mut *tx)
+            .await?;
+            if locked.rows_affected() == 0 {
+                return Ok(None);
+            }
+        }
         let written = self.put_document_in(&mut tx, doc).await?;
         if written.outcome != crate::WriteOutcome::Unchanged {
             let mut entry = audit.clone();
@@ -395,6 +415,6 @@ impl AccountStore for SqlStore {
             SqlStore::insert_audit(&mut *tx, &entry).await?;
         }
         tx.commit().await?;
-        Ok(written)
+        Ok(Some(written))
     }
 }

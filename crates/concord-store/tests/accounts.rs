@@ -142,19 +142,22 @@ async fn audit(store: &dyn Store) {
         summary: json!({"changes": {"title.en": [null, title]}}),
     };
     let w = a
-        .put_document_audited(&document("First"), &entry("First"))
+        .put_document_audited(&document("First"), &entry("First"), None)
         .await
+        .unwrap()
         .unwrap();
     assert_eq!((w.outcome, w.version), (WriteOutcome::Created, 1));
     let w = a
-        .put_document_audited(&document("Second"), &entry("Second"))
+        .put_document_audited(&document("Second"), &entry("Second"), Some(1))
         .await
+        .unwrap()
         .unwrap();
     assert_eq!((w.outcome, w.version), (WriteOutcome::Updated, 2));
     // no change: no version, no audit row
     let w = a
-        .put_document_audited(&document("Second"), &entry("Second"))
+        .put_document_audited(&document("Second"), &entry("Second"), Some(2))
         .await
+        .unwrap()
         .unwrap();
     assert_eq!(w.outcome, WriteOutcome::Unchanged);
     assert_eq!(store.history("edited_doc").await.unwrap().len(), 2);
@@ -174,8 +177,18 @@ async fn audit(store: &dyn Store) {
 
     // every version written through the editor path has exactly one audit row
     let before = a.list_audit(100, 0).await.unwrap().len();
-    a.put_document_audited(&document("Third"), &entry("Third"))
+    // a form made from version 1 cannot overwrite version 2: nothing written, no audit row
+    assert_eq!(
+        a.put_document_audited(&document("Stale"), &entry("Stale"), Some(1))
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(a.list_audit(100, 0).await.unwrap().len(), before);
+    assert_eq!(store.history("edited_doc").await.unwrap().len(), 2);
+    a.put_document_audited(&document("Third"), &entry("Third"), Some(2))
         .await
+        .unwrap()
         .unwrap();
     assert_eq!(a.list_audit(100, 0).await.unwrap().len(), before + 1);
     assert_eq!(
