@@ -2,39 +2,13 @@
 //! development gold passages, half Chinese, half English). Run with
 //! `cargo bench -p concord-search --bench search`.
 
-use concord_search::{SearchDoc, SearchIndex};
+mod common;
+
+use concord_search::SearchIndex;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 
-fn passages() -> Vec<String> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../data/eval/tagger-gold-dev.jsonl"
-    );
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).unwrap();
-            v["text"].as_str().unwrap().to_owned()
-        })
-        .collect()
-}
-
 fn bench(c: &mut Criterion) {
-    let p = passages();
-    let n = 100_000;
-    // Each document mixes three passages so that no two documents are identical.
-    let docs = (0..n).map(|i| SearchDoc {
-        id: format!("doc{i}"),
-        titles: vec![p[i % p.len()].chars().take(60).collect()],
-        summaries: vec![format!(
-            "{} {}",
-            p[(i * 7 + 3) % p.len()],
-            p[(i * 13 + 5) % p.len()]
-        )],
-        text: None,
-        principles: vec![],
-    });
+    let docs = common::docs(common::DOCS);
     let index = SearchIndex::build(docs, None).unwrap();
     let mut g = c.benchmark_group("search_100k_docs");
     for q in [

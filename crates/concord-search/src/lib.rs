@@ -23,7 +23,9 @@ use tantivy::schema::{
     Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::snippet::SnippetGenerator;
-use tantivy::tokenizer::{Language, LowerCaser, Stemmer, TextAnalyzer};
+use tantivy::tokenizer::{
+    Language, LowerCaser, Stemmer, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
+};
 use tantivy::{Index, IndexReader, IndexWriter, TantivyDocument, Term, doc};
 
 /// Errors of the search index.
@@ -125,6 +127,48 @@ fn text_options(tokenizer: &str, stored: bool) -> TextOptions {
     if stored { o.set_stored() } else { o }
 }
 
+/// Drops tokens without a letter or digit. Jieba returns spaces and punctuation as tokens; kept,
+/// every English phrase query had to match a space token found in nearly every document, and
+/// snippets highlighted the spaces between words.
+#[derive(Clone, Copy)]
+struct SkipBlank;
+
+impl TokenFilter for SkipBlank {
+    type Tokenizer<T: Tokenizer> = SkipBlankTokenizer<T>;
+    fn transform<T: Tokenizer>(self, inner: T) -> SkipBlankTokenizer<T> {
+        SkipBlankTokenizer(inner)
+    }
+}
+
+#[derive(Clone)]
+struct SkipBlankTokenizer<T>(T);
+
+impl<T: Tokenizer> Tokenizer for SkipBlankTokenizer<T> {
+    type TokenStream<'a> = SkipBlankStream<T::TokenStream<'a>>;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        SkipBlankStream(self.0.token_stream(text))
+    }
+}
+
+struct SkipBlankStream<S>(S);
+
+impl<S: TokenStream> TokenStream for SkipBlankStream<S> {
+    fn advance(&mut self) -> bool {
+        while self.0.advance() {
+            if self.0.token().text.chars().any(char::is_alphanumeric) {
+                return true;
+            }
+        }
+        false
+    }
+    fn token(&self) -> &Token {
+        self.0.token()
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        self.0.token_mut()
+    }
+}
+
 impl SearchIndex {
     /// Indexes `docs`; `taxonomy` (normally `concord`) supplies the cross-lingual expansions.
     pub fn build(
@@ -150,13 +194,17 @@ impl SearchIndex {
         index.tokenizers().register(
             STEMMED,
             TextAnalyzer::builder(jieba())
+                .filter(SkipBlank)
                 .filter(LowerCaser)
                 .filter(Stemmer::new(Language::English))
                 .build(),
         );
         index.tokenizers().register(
             PLAIN,
-            TextAnalyzer::builder(jieba()).filter(LowerCaser).build(),
+            TextAnalyzer::builder(jieba())
+                .filter(SkipBlank)
+                .filter(LowerCaser)
+                .build(),
         );
         let mut writer: IndexWriter = index.writer(50_000_000)?;
         for d in docs {
@@ -188,6 +236,7 @@ impl SearchIndex {
             snippet_tokenizer: TextAnalyzer::builder(
                 tantivy_jieba::JiebaTokenizer::with_search_mode(false),
             )
+            .filter(SkipBlank)
             .filter(LowerCaser)
             .filter(Stemmer::new(Language::English))
             .build(),
@@ -230,17 +279,9 @@ impl SearchIndex {
         out.into_iter().collect()
     }
 
-    /// Searches; `offset`/`limit` page through the results (limit at most [`MAX_LIMIT`]).
-    pub fn search(&self, q: &str, limit: usize, offset: usize) -> Result<Results, SearchError> {
-        let limit = limit.clamp(1, MAX_LIMIT);
-        let q = q.trim();
-        if q.is_empty() {
-            return Ok(Results {
-                total: 0,
-                items: vec![],
-                principles: vec![],
-            });
-        }
+    /// The query for the user's words: the text fields (titles weigh most), the words as a
+    /// phrase, the principles they name, and typo-tolerant English words.
+    fn query(&self, q: &str) -> (BooleanQuery, Vec<String>) {
         let mut parser =
             QueryParser::for_index(&self.index, vec![self.f.title, self.f.summary, self.f.body]);
         parser.set_field_boost(self.f.title, 3.0);
@@ -281,17 +322,52 @@ impl SearchIndex {
                 )),
             ));
         }
-        let query = BooleanQuery::new(clauses);
+        (BooleanQuery::new(clauses), principles)
+    }
+
+    /// Ids of every document the query matches, unranked (for evaluation and bulk export;
+    /// pages use [`SearchIndex::search`]).
+    pub fn matching_ids(&self, q: &str) -> Result<Vec<String>, SearchError> {
+        let q = q.trim();
+        if q.is_empty() {
+            return Ok(vec![]);
+        }
+        let (query, _) = self.query(q);
         let searcher = self.reader.searcher();
-        let (top, total) = searcher.search(
+        let addrs = searcher.search(&query, &tantivy::collector::DocSetCollector)?;
+        let mut ids = Vec::with_capacity(addrs.len());
+        for addr in addrs {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            if let Some(id) = doc.get_first(self.f.id).and_then(|v| v.as_str()) {
+                ids.push(id.to_owned());
+            }
+        }
+        ids.sort_unstable();
+        Ok(ids)
+    }
+
+    /// Searches; `offset`/`limit` page through the results (limit at most [`MAX_LIMIT`]).
+    pub fn search(&self, q: &str, limit: usize, offset: usize) -> Result<Results, SearchError> {
+        let limit = limit.clamp(1, MAX_LIMIT);
+        let q = q.trim();
+        if q.is_empty() {
+            return Ok(Results {
+                total: 0,
+                items: vec![],
+                principles: vec![],
+            });
+        }
+        let (query, principles) = self.query(q);
+        let searcher = self.reader.searcher();
+        // Two passes: ranking alone can skip blocks that cannot reach the top `limit`, which
+        // it cannot do while a combined collector also needs every match; counting needs no scores.
+        let top = searcher.search(
             &query,
-            &(
-                TopDocs::with_limit(limit)
-                    .and_offset(offset)
-                    .order_by_score(),
-                Count,
-            ),
+            &TopDocs::with_limit(limit)
+                .and_offset(offset)
+                .order_by_score(),
         )?;
+        let total = searcher.search(&query, &Count)?;
         let snippets = |field: Field| {
             let mut terms = BTreeMap::new();
             query.query_terms(&mut |term, _| {
@@ -461,6 +537,13 @@ mod tests {
         let r = ix.search("transparency", 10, 0).unwrap();
         let eu = r.items.iter().find(|h| h.id == "eu_act").unwrap();
         assert!(eu.snippet.contains("<b>Transparency</b>"), "{}", eu.snippet);
+        // Regression: spaces between words were tokens and came back highlighted.
+        let two = ix.search("transparency obligations", 10, 0).unwrap();
+        assert!(
+            two.items.iter().all(|h| !h.snippet.contains("<b> </b>")),
+            "{:?}",
+            two.items
+        );
         let all = ix.search("透明度", 10, 0).unwrap();
         assert_eq!(all.total, 2);
         let second = ix.search("透明度", 1, 1).unwrap();

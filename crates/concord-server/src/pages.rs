@@ -468,7 +468,7 @@ pub fn compare(
         h1 { (lang.t("nav.compare")) }
         table {
             thead { tr {
-                th { "" }
+                td {}
                 @for d in docs { th { a href={ "/documents/" (d.id.as_str()) "?lang=" (lang.code()) } { (title_in(d, lang)) } } }
             } }
             tbody {
@@ -719,7 +719,7 @@ pub fn map(
             } " "
             button type="submit" { (lang.t("consensus.apply")) }
         }
-        svg xmlns="http://www.w3.org/2000/svg" viewBox={ "0 0 " (w.width) " " (w.height) } role="img" aria-label=(lang.t("nav.map")) style="width:100%;height:auto;background:#f6f8fa" {
+        svg xmlns="http://www.w3.org/2000/svg" viewBox={ "0 0 " (w.width) " " (w.height) } role="group" aria-label=(lang.t("nav.map")) style="width:100%;height:auto;background:#f6f8fa" {
             @for (code, c) in &w.countries {
                 @let v = values.get(code);
                 a href={ "/jurisdictions/" (code) "?lang=" (lang.code()) } {

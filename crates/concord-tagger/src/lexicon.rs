@@ -174,7 +174,7 @@ impl Builder {
                 (words.join(" "), None, ends_latin)
             }
         };
-        let short_han = has_han && lowered.chars().count() <= 2;
+        let short_han = has_han && lowered.chars().count() <= 3;
         match self.index.get(&pattern) {
             Some(&i) => {
                 // Same surface pattern: terms merge their principles; anything else keeps the

@@ -176,44 +176,37 @@ impl Scanner<'_> {
         matches: &[(usize, usize, u32)],
         s: &mut Scratch,
     ) -> Option<Strength> {
-        let bytes = clause.as_bytes();
         s.terms.clear();
         s.excluded.clear();
         s.conf.clear();
         let mut strength = Strength::Mention;
-        for &(mstart, mend, pid) in matches {
+        let mut next = 0usize;
+        // A match rejected by a boundary rule may hide a shorter or later one that starts
+        // inside it (更新技术文档: 新技术 is rejected, 技术文档 was never reported by the
+        // leftmost-longest pass). One re-search per rejected original match keeps the scan linear.
+        let mut hidden: Option<(usize, usize, u32)> = None;
+        loop {
+            let (m, original) = match hidden.take() {
+                Some(m) => (m, false),
+                None if next < matches.len() => {
+                    next += 1;
+                    (matches[next - 1], true)
+                }
+                None => break,
+            };
+            let (mstart, mend, pid) = m;
             if mend - offset > clause.len() {
                 continue; // runs past a forced cut
             }
             let pat = &self.compiled.patterns[pid as usize];
-            let (start, mut end) = (mstart - offset, mend - offset);
-            if pat.latin && start > 0 && is_word_byte(bytes[start - 1]) {
-                continue;
-            }
-            if let Some(stem) = &pat.stem {
-                while end < bytes.len() && bytes[end].is_ascii_alphabetic() {
-                    end += 1;
+            let start = mstart - offset;
+            let Some(end) = self.accept(clause, lower, start, mend - offset, pat, s) else {
+                if original {
+                    let limit = matches.get(next).map_or(clause.len(), |n| n.0 - offset);
+                    hidden = self.hidden_match(lower, start, limit, offset);
                 }
-                // Byte-wise: every byte of a non-ASCII character is non-alphabetic, so the
-                // position after the last one is a character boundary.
-                let word_start = bytes[..end]
-                    .iter()
-                    .rposition(|b| !b.is_ascii_alphabetic())
-                    .map_or(0, |i| i + 1);
-                light_stem_into(&lower[word_start..end], &mut s.word);
-                if s.word != *stem {
-                    continue;
-                }
-            } else if pat.right_boundary && end < bytes.len() && is_word_byte(bytes[end]) {
                 continue;
-            }
-            // Cues need no segmentation: their other senses are listed as blockers.
-            if pat.short_han
-                && matches!(pat.kind, Kind::Term { .. })
-                && !self.han_boundary_ok(clause, start, end, &mut s.pairs)
-            {
-                continue;
-            }
+            };
             match &pat.kind {
                 Kind::Blocker => {}
                 Kind::Term { .. } => {
@@ -296,7 +289,69 @@ impl Scanner<'_> {
         }
     }
 
-    /// A Chinese term of one or two characters counts only if word segmentation does not put a
+    /// Applies the boundary rules to a match at `start..end` of the clause; returns its end
+    /// (extended over an English word's inflection) if it counts.
+    fn accept(
+        &self,
+        clause: &str,
+        lower: &str,
+        start: usize,
+        mut end: usize,
+        pat: &crate::lexicon::Pattern,
+        s: &mut Scratch,
+    ) -> Option<usize> {
+        let bytes = clause.as_bytes();
+        if pat.latin && start > 0 && is_word_byte(bytes[start - 1]) {
+            return None;
+        }
+        if let Some(stem) = &pat.stem {
+            while end < bytes.len() && bytes[end].is_ascii_alphabetic() {
+                end += 1;
+            }
+            // Byte-wise: every byte of a non-ASCII character is non-alphabetic, so the
+            // position after the last one is a character boundary.
+            let word_start = bytes[..end]
+                .iter()
+                .rposition(|b| !b.is_ascii_alphabetic())
+                .map_or(0, |i| i + 1);
+            light_stem_into(&lower[word_start..end], &mut s.word);
+            if s.word != *stem {
+                return None;
+            }
+        } else if pat.right_boundary && end < bytes.len() && is_word_byte(bytes[end]) {
+            return None;
+        }
+        // Cues need no segmentation: their other senses are listed as blockers.
+        if pat.short_han
+            && matches!(pat.kind, Kind::Term { .. })
+            && !self.han_boundary_ok(clause, start, end, &mut s.pairs)
+        {
+            return None;
+        }
+        Some(end)
+    }
+
+    /// The leftmost-longest match starting after the first character of a rejected match at
+    /// `start` and ending by `limit` (the next reported match), in absolute offsets.
+    fn hidden_match(
+        &self,
+        lower: &str,
+        start: usize,
+        limit: usize,
+        offset: usize,
+    ) -> Option<(usize, usize, u32)> {
+        let from = start + lower[start..].chars().next().map_or(1, char::len_utf8);
+        if from >= limit {
+            return None;
+        }
+        let input = aho_corasick::Input::new(lower).range(from..limit);
+        self.compiled
+            .automaton
+            .find(input)
+            .map(|m| (m.start() + offset, m.end() + offset, m.pattern().as_u32()))
+    }
+
+    /// A Chinese term of one to three characters counts only if word segmentation does not put a
     /// word across its edges (数据 in 根据数据 is fine; 全 in 安全面 is not a word start).
     /// Segmentation runs only when a neighbouring character could form a word with the term.
     fn han_boundary_ok(

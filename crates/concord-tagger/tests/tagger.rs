@@ -388,3 +388,14 @@ proptest! {
         prop_assert_eq!(next, text.len());
     }
 }
+
+/// Regression: in 更新技术文档 the leftmost-longest pass reported 新技术 (innovation), which the
+/// word-boundary rule rejects, and never reported the 技术文档 it hid.
+#[test]
+fn term_hidden_behind_a_rejected_match_is_found() {
+    let text = "提供者应当编制并更新技术文档，载明系统的预期用途。";
+    assert_eq!(has(text, "transparency"), Some(Strength::Obligation));
+    assert_eq!(has(text, "innovation"), None);
+    // A real 新技术 still counts.
+    assert!(has("国家鼓励研发和推广应用新技术。", "innovation").is_some());
+}

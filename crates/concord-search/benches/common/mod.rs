@@ -1,0 +1,39 @@
+//! The synthetic corpus shared by the search benchmarks: 100,000 documents whose titles and
+//! summaries are drawn from the development gold passages (half Chinese, half English).
+
+use concord_search::SearchDoc;
+
+pub const DOCS: usize = 100_000;
+
+fn passages() -> Vec<String> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../data/eval/tagger-gold-dev.jsonl"
+    );
+    std::fs::read_to_string(path)
+        .expect("the development gold set is part of the repository")
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("valid JSON line");
+            v["text"].as_str().unwrap_or_default().to_owned()
+        })
+        .collect()
+}
+
+/// `n` documents; each mixes three passages so that no two are identical.
+pub fn docs(n: usize) -> Vec<SearchDoc> {
+    let p = passages();
+    (0..n)
+        .map(|i| SearchDoc {
+            id: format!("doc{i}"),
+            titles: vec![p[i % p.len()].chars().take(60).collect()],
+            summaries: vec![format!(
+                "{} {}",
+                p[(i * 7 + 3) % p.len()],
+                p[(i * 13 + 5) % p.len()]
+            )],
+            text: None,
+            principles: vec![],
+        })
+        .collect()
+}
