@@ -172,6 +172,18 @@ pub enum Command {
         #[arg(long)]
         label_set: String,
     },
+    /// Manage editors' accounts for the web editor (`user add NAME --role admin` first).
+    User {
+        #[command(subcommand)]
+        command: crate::user::UserCommand,
+    },
+    /// Show the audit trail of edits and account changes, newest first.
+    Audit {
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+        format: String,
+    },
     /// Print the JSON Schema of exported documents.
     Schema,
     /// Print the configuration in effect, as TOML.
@@ -356,6 +368,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             scheme,
             label_set,
         } => crate::consensus::import_labels(&config, &file, &scheme, &label_set).await,
+        Command::User { command } => crate::user::run(&config, command).await,
+        Command::Audit { limit, format } => {
+            crate::user::audit(&config, limit, format == "json").await
+        }
         Command::Schema => {
             print!("{}", concord_import::export_json_schema());
             Ok(ExitCode::SUCCESS)

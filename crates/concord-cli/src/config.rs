@@ -38,6 +38,39 @@ pub struct Config {
     pub log: String,
     /// The principle tagger (`[tagger]` table).
     pub tagger: TaggerConfig,
+    /// Sign-in for editors (`[auth]` table).
+    pub auth: AuthConfig,
+}
+
+/// Settings of the editors' sign-in (see docs/security.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// Send cookies only over HTTPS (`Secure`, `__Host-` name). Env: `CONCORD_SECURE_COOKIES`
+    /// (`true`/`false`). Default: on unless `addr` is a loopback address (local use over plain
+    /// HTTP); set it to `true` when a TLS proxy on the same host forwards to a loopback `addr`.
+    pub secure_cookies: Option<bool>,
+    /// Hours a sign-in lasts. Env: `CONCORD_SESSION_HOURS`. Default: 12.
+    pub session_hours: u32,
+    /// Sign-in attempts per minute for one client IP and username. Default: 5.
+    pub login_attempts_per_minute: u32,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            secure_cookies: None,
+            session_hours: 12,
+            login_attempts_per_minute: 5,
+        }
+    }
+}
+
+impl AuthConfig {
+    /// Whether cookies are marked `Secure` when serving on `addr`.
+    pub fn secure_cookies_for(&self, addr: &SocketAddr) -> bool {
+        self.secure_cookies.unwrap_or(!addr.ip().is_loopback())
+    }
 }
 
 /// Settings of the principle tagger.
@@ -77,6 +110,7 @@ impl Default for Config {
             load_bundled_corpus: true,
             log: "info".into(),
             tagger: TaggerConfig::default(),
+            auth: AuthConfig::default(),
         }
     }
 }
@@ -146,6 +180,18 @@ impl Config {
                 _ => bail!("CONCORD_TAG_ON_IMPORT: {v:?} is not true or false"),
             };
         }
+        if let Some(v) = env("CONCORD_SECURE_COOKIES") {
+            config.auth.secure_cookies = Some(match v.as_str() {
+                "true" | "1" | "yes" => true,
+                "false" | "0" | "no" => false,
+                _ => bail!("CONCORD_SECURE_COOKIES: {v:?} is not true or false"),
+            });
+        }
+        if let Some(v) = env("CONCORD_SESSION_HOURS") {
+            config.auth.session_hours = v
+                .parse()
+                .with_context(|| format!("CONCORD_SESSION_HOURS: {v:?} is not a whole number"))?;
+        }
         if let Some(v) = env("CONCORD_LLM_BASE_URL") {
             config.tagger.llm.base_url = v;
             config.tagger.llm.enabled = true;
@@ -171,6 +217,9 @@ impl Config {
         }
         if config.max_file_mib == 0 {
             bail!("max_file_mib must be at least 1");
+        }
+        if config.auth.session_hours == 0 || config.auth.login_attempts_per_minute == 0 {
+            bail!("auth.session_hours and auth.login_attempts_per_minute must be at least 1");
         }
         Ok(config)
     }
@@ -280,6 +329,33 @@ mod tests {
         assert!(
             err.contains("c.toml: line 2") && err.contains("max_file_mb"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn secure_cookies_default_follows_the_address() {
+        let c = Config::load(&Overrides::default(), env(&[])).unwrap();
+        assert!(
+            !c.auth.secure_cookies_for(&c.addr),
+            "loopback: plain HTTP works"
+        );
+        assert!(c.auth.secure_cookies_for(&"0.0.0.0:80".parse().unwrap()));
+        let c = Config::load(
+            &Overrides::default(),
+            env(&[
+                ("CONCORD_SECURE_COOKIES", "true"),
+                ("CONCORD_SESSION_HOURS", "2"),
+            ]),
+        )
+        .unwrap();
+        assert!(c.auth.secure_cookies_for(&c.addr));
+        assert_eq!(c.auth.session_hours, 2);
+        assert!(
+            Config::load(
+                &Overrides::default(),
+                env(&[("CONCORD_SECURE_COOKIES", "maybe")])
+            )
+            .is_err()
         );
     }
 

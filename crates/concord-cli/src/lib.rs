@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod consensus;
 pub mod tag;
+pub mod user;
 
 use std::sync::Arc;
 
@@ -68,12 +69,18 @@ pub async fn serve(
     let search = concord_server::build_search_index(store.as_ref())
         .await
         .map_err(|e| anyhow::anyhow!("cannot build the search index: {e}"))?;
+    let addr = listener.local_addr()?;
+    let mut auth = concord_server::auth::AuthSettings::default();
+    auth.secure_cookies = config.auth.secure_cookies_for(&addr);
+    auth.session_seconds = i64::from(config.auth.session_hours) * 3600;
+    auth.login_attempts = config.auth.login_attempts_per_minute;
+    auth.max_upload_bytes = config.max_file_mib * 1024 * 1024;
     let state = AppState {
         search: Arc::new(search),
         store,
         blocs: Arc::new(load_blocs(config)?),
+        auth: Arc::new(auth),
     };
-    let addr = listener.local_addr()?;
     tracing::info!("Concord is serving on http://{addr}");
     concord_server::serve(state, listener, shutdown).await?;
     Ok(())

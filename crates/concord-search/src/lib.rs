@@ -86,6 +86,30 @@ pub struct SearchIndex {
     f: Fields,
     /// (lowercased term, principle id) pairs from the taxonomy.
     expansions: Vec<(String, String)>,
+    /// tantivy allows one writer at a time; [`SearchIndex::upsert`] takes turns.
+    write_lock: std::sync::Mutex<()>,
+}
+
+impl Fields {
+    fn document(&self, d: &SearchDoc) -> TantivyDocument {
+        let f = self;
+        let mut doc = doc!(f.id => d.id.clone());
+        for t in &d.titles {
+            doc.add_text(f.title, t);
+            doc.add_text(f.plain, t);
+        }
+        for s in &d.summaries {
+            doc.add_text(f.summary, s);
+            doc.add_text(f.plain, s);
+        }
+        if let Some(t) = &d.text {
+            doc.add_text(f.body, t);
+        }
+        for p in &d.principles {
+            doc.add_text(f.principle, p);
+        }
+        doc
+    }
 }
 
 const STEMMED: &str = "concord_stemmed";
@@ -184,22 +208,7 @@ impl SearchIndex {
         );
         let mut writer: IndexWriter = index.writer(50_000_000)?;
         for d in docs {
-            let mut doc = doc!(f.id => d.id.clone());
-            for t in &d.titles {
-                doc.add_text(f.title, t);
-                doc.add_text(f.plain, t);
-            }
-            for s in &d.summaries {
-                doc.add_text(f.summary, s);
-                doc.add_text(f.plain, s);
-            }
-            if let Some(t) = &d.text {
-                doc.add_text(f.body, t);
-            }
-            for p in &d.principles {
-                doc.add_text(f.principle, p);
-            }
-            writer.add_document(doc)?;
+            writer.add_document(f.document(&d))?;
         }
         writer.commit()?;
         let reader = index.reader()?;
@@ -235,7 +244,21 @@ impl SearchIndex {
             reader,
             f,
             expansions,
+            write_lock: std::sync::Mutex::new(()),
         })
+    }
+
+    /// Replaces the document with `d.id` (or adds it), e.g. after an edit in the web editor;
+    /// searches started after this returns see the new content. Writers are serialised.
+    pub fn upsert(&self, d: &SearchDoc) -> Result<(), SearchError> {
+        let _one_writer = self.write_lock.lock().unwrap_or_else(|e| e.into_inner());
+        // 15 MB is tantivy's smallest arena; one edited document needs far less.
+        let mut writer: IndexWriter = self.index.writer_with_num_threads(1, 15_000_000)?;
+        writer.delete_term(Term::from_field_text(self.f.id, &d.id));
+        writer.add_document(self.f.document(d))?;
+        writer.commit()?;
+        self.reader.reload()?;
+        Ok(())
     }
 
     /// Principles whose label or lexicon term occurs in the query (Latin terms as whole words).
@@ -436,6 +459,28 @@ mod tests {
 
     fn ids(r: &Results) -> Vec<&str> {
         r.items.iter().map(|h| h.id.as_str()).collect()
+    }
+
+    #[test]
+    fn upsert_replaces_and_adds() {
+        let ix = index();
+        assert!(ids(&ix.search("zephyrine", 10, 0).unwrap()).is_empty());
+        let mut plan = SearchDoc {
+            id: "us_plan".into(),
+            titles: vec!["Zephyrine Action Plan".into()],
+            ..Default::default()
+        };
+        ix.upsert(&plan).unwrap();
+        let r = ix.search("zephyrine", 10, 0).unwrap();
+        assert_eq!(ids(&r), ["us_plan"]);
+        assert_eq!(r.items[0].title, "Zephyrine Action Plan");
+        // the old title is gone, and the document is there once
+        assert!(ids(&ix.search("America's", 10, 0).unwrap()).is_empty());
+        assert_eq!(ix.search("action plan", 10, 0).unwrap().total, 1);
+        plan.id = "new_doc".into();
+        plan.titles = vec!["数据出境安全评估办法".into()];
+        ix.upsert(&plan).unwrap();
+        assert_eq!(ids(&ix.search("数据出境", 10, 0).unwrap()), ["new_doc"]);
     }
 
     #[test]

@@ -15,6 +15,9 @@ pub enum ApiError {
     /// Logged in full, answered with a generic message.
     #[error("internal error: {0}")]
     Store(#[from] concord_store::StoreError),
+    /// Any other internal failure: logged, answered with a generic message.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 impl IntoResponse for ApiError {
@@ -22,6 +25,14 @@ impl IntoResponse for ApiError {
         let (status, code, message) = match &self {
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m.clone()),
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m.clone()),
+            ApiError::Internal(e) => {
+                tracing::error!(error = %e, "request failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "internal error; the server log has details".to_owned(),
+                )
+            }
             ApiError::Store(e) => {
                 tracing::error!(error = %e, "request failed");
                 (

@@ -15,6 +15,10 @@
 //! | `GET /compare?ids=a,b` | 2–6 documents side by side (zh/en) |
 //! | `GET /documents/{id}` | document page: facts, summaries, principles with strength and evidence, citations (zh/en) |
 //! | `GET /healthz` | liveness plus the document count and backend |
+//! | `GET,POST /login`, `POST /logout` | editors' sign-in and sign-out (see [`auth`]) |
+//! | `GET,POST /documents/new`, `GET,POST /documents/{id}/edit` | editors' forms: add a document, edit its facts |
+//! | `POST /documents/{id}/text` | upload a text (TXT, MD, HTML, PDF, DOCX) for a document (multipart) |
+//! | `GET /admin/audit` | the audit trail of edits and account changes (administrators) |
 //! | `GET /api/v1/documents` | documents, filtered and paged (see [`ListParams`]) |
 //! | `GET /api/v1/documents/{id}` | one document with its sections and history (`?text=true` adds the text) |
 //! | `GET /api/v1/documents/{id}/versions/{version}` | the metadata of one stored version |
@@ -29,8 +33,10 @@
 //! `detail`, plus a stable `code`); internal failures are logged and answered
 //! with a generic message, never with database details.
 
+pub mod auth;
 mod cite;
 mod consensus;
+mod editor;
 mod error;
 mod i18n;
 mod pages;
@@ -58,11 +64,27 @@ pub use error::ApiError;
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub blocs: Arc<BlocSet>,
-    /// The full-text index, built from the store when the server starts.
+    /// The full-text index, built from the store when the server starts and updated by the
+    /// web editor's writes.
     pub search: Arc<concord_search::SearchIndex>,
+    /// Sign-in settings and the login rate limiter (see [`auth`]).
+    pub auth: Arc<auth::AuthSettings>,
 }
 
 impl AppState {
+    /// Re-reads one document from the store into the search index (after an edit).
+    async fn reindex(&self, id: &str) -> Result<(), ApiError> {
+        let Some(d) = self.store.get_document(id).await? else {
+            return Ok(());
+        };
+        let doc = search_doc(&d, self.store.get_text(id).await?);
+        let index = self.search.clone();
+        tokio::task::spawn_blocking(move || index.upsert(&doc))
+            .await
+            .map_err(|e| ApiError::Internal(format!("search index update panicked: {e}")))?
+            .map_err(|e| ApiError::Internal(format!("search index update failed: {e}")))
+    }
+
     /// The id of a document's bloc ("" if none).
     fn bloc_id(&self, d: &Document) -> String {
         self.blocs
@@ -91,6 +113,27 @@ impl AppState {
     }
 }
 
+/// What the search index holds of one document.
+fn search_doc(d: &Document, text: Option<String>) -> concord_search::SearchDoc {
+    let titles = [&d.title.original, &d.title.zh, &d.title.en]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+    let summaries = [&d.summary.zh, &d.summary.en]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+    concord_search::SearchDoc {
+        id: d.id.to_string(),
+        titles,
+        summaries,
+        text,
+        principles: d.tags.iter().map(|t| t.principle.clone()).collect(),
+    }
+}
+
 /// Builds the search index from every stored document (titles, summaries, texts, tags).
 pub async fn build_search_index(
     store: &dyn Store,
@@ -98,23 +141,7 @@ pub async fn build_search_index(
     let mut docs = vec![];
     for d in store.all_documents().await? {
         let text = store.get_text(d.id.as_str()).await?;
-        let titles = [&d.title.original, &d.title.zh, &d.title.en]
-            .into_iter()
-            .flatten()
-            .cloned()
-            .collect();
-        let summaries = [&d.summary.zh, &d.summary.en]
-            .into_iter()
-            .flatten()
-            .cloned()
-            .collect();
-        docs.push(concord_search::SearchDoc {
-            id: d.id.to_string(),
-            titles,
-            summaries,
-            text,
-            principles: d.tags.iter().map(|t| t.principle.clone()).collect(),
-        });
+        docs.push(search_doc(&d, text));
     }
     let taxonomy = store.get_taxonomy("concord").await?;
     let index = tokio::task::spawn_blocking(move || {
@@ -150,6 +177,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/documents/{id}/cite", get(cite_document))
         .route("/api/v1/export", get(export))
         .route("/api/openapi.json", get(openapi))
+        .merge(auth::routes())
+        .merge(editor::routes(state.auth.max_upload_bytes))
         .fallback(|| async { ApiError::NotFound("no such route".into()) })
         // Pages load nothing from elsewhere and cannot be framed.
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -181,7 +210,9 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
+    // The peer address keys the login rate limit.
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -13,6 +13,7 @@ header a{color:#0b4f8a}nav{display:flex;gap:1rem;flex:1}\
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #e5e7eb;padding:.3rem;text-align:left;vertical-align:top}\
 .muted{color:#57606a;font-size:.9em}mark{background:#fff3a3}input[type=search]{width:min(40rem,90%);padding:.4rem}\
 .snippet b{background:#fff3a3;font-weight:normal}dt{font-weight:600}dd{margin:0 0 .4rem 0}\
+.error{color:#a40e26;font-weight:600}fieldset{border:1px solid #d0d7de;margin:.5rem 0}\
 .strength-obligation{color:#8a1c0b}.strength-recommendation{color:#7a5b00}.text{white-space:pre-wrap}";
 
 /// The frame of every page. `switch` is the same page's URL in the other language.
@@ -39,6 +40,7 @@ pub fn layout(lang: Lang, title: &str, switch: &str, body: Markup) -> String {
                         a href="/api/openapi.json" { (lang.t("nav.api")) }
                     }
                     a href=(switch) lang=(lang.other().code()) hreflang=(lang.other().code()) { (lang.t("lang.switch")) }
+                    a href={ "/login?lang=" (lang.code()) } rel="nofollow" { (lang.t("nav.signin")) }
                 }
                 main { (body) }
                 footer class="muted" { (lang.t("site.tagline")) }
@@ -177,7 +179,7 @@ pub fn search(
     layout(lang, lang.t("nav.search"), &switch, body)
 }
 
-fn urlencode(s: &str) -> String {
+pub(crate) fn urlencode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         match b {
@@ -258,6 +260,7 @@ pub fn document(lang: Lang, d: &DocData<'_>, principle: &dyn Fn(&str) -> String)
     .collect();
     let body = html! {
         h1 { (title) }
+        p class="muted" { a href={ "/documents/" (urlencode(doc.id.as_str())) "/edit?lang=" (lang.code()) } rel="nofollow" id="edit-link" { (lang.t("doc.edit")) } }
         @for t in [&doc.title.original, &doc.title.zh, &doc.title.en].into_iter().flatten() {
             @if t.as_str() != title { p class="muted" { (t) } }
         }

@@ -15,6 +15,7 @@
 //! Writes of a document, its text, sections and history happen in one transaction: a failure
 //! leaves nothing half-written.
 
+pub mod accounts;
 mod postgres;
 mod sql;
 mod sqlite;
@@ -25,6 +26,9 @@ use async_trait::async_trait;
 use concord_core::{Actor, Document, LabelSet, Section, Taxonomy, VersionInfo};
 use serde::{Deserialize, Serialize};
 
+pub use accounts::{
+    AccountStore, AuditEntry, NewAudit, NewSession, Role, Session, User, UserCredentials,
+};
 pub use sql::SqlStore;
 
 /// Errors from the store. Messages name what failed; database internals stay in `source`.
@@ -175,6 +179,9 @@ pub trait Store: Send + Sync + 'static {
 
     async fn get_meta(&self, key: &str) -> Result<Option<String>>;
     async fn set_meta(&self, key: &str, value: &str) -> Result<()>;
+
+    /// Editors' accounts, sessions and the audit trail (see [`accounts`]).
+    fn accounts(&self) -> &dyn AccountStore;
 }
 
 /// Opens (creating if needed) the store at `url` and runs its migrations.

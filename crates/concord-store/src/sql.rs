@@ -20,8 +20,8 @@ use crate::{
 /// A [`Store`] over a SQLite or PostgreSQL connection pool.
 #[derive(Debug, Clone)]
 pub struct SqlStore {
-    pool: AnyPool,
-    backend: Backend,
+    pub(crate) pool: AnyPool,
+    pub(crate) backend: Backend,
 }
 
 impl SqlStore {
@@ -46,7 +46,7 @@ impl SqlStore {
     }
 }
 
-fn now() -> String {
+pub(crate) fn now() -> String {
     time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
@@ -250,117 +250,10 @@ impl Store for SqlStore {
     }
 
     async fn put_document(&self, new: &NewDocument) -> Result<DocumentWrite> {
-        let doc = &new.document;
-        let id = doc.id.as_str();
         let mut tx = self.pool.begin().await?;
-        let current: Option<(i64, String)> =
-            sqlx::query_as("SELECT version, content_hash FROM documents WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let (version, outcome) = match current {
-            Some((v, hash)) if hash == new.content_hash => (v, WriteOutcome::Unchanged),
-            Some((v, _)) => (v + 1, WriteOutcome::Updated),
-            None => (1, WriteOutcome::Created),
-        };
-        if outcome != WriteOutcome::Unchanged {
-            let imported_at = now();
-            let mut stored = doc.clone();
-            stored.revision = None;
-            let data = to_json(&stored);
-            sqlx::query(
-                "INSERT INTO documents (id, title_original, title_zh, title_en, jurisdiction, \
-                 instrument_type, legal_force, status, main_date, languages, issuers, dimensions, \
-                 version, content_hash, imported_at, data) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
-                 ON CONFLICT (id) DO UPDATE SET title_original = excluded.title_original, \
-                 title_zh = excluded.title_zh, title_en = excluded.title_en, \
-                 jurisdiction = excluded.jurisdiction, instrument_type = excluded.instrument_type, \
-                 legal_force = excluded.legal_force, status = excluded.status, \
-                 main_date = excluded.main_date, languages = excluded.languages, \
-                 issuers = excluded.issuers, dimensions = excluded.dimensions, \
-                 version = excluded.version, content_hash = excluded.content_hash, \
-                 imported_at = excluded.imported_at, data = excluded.data",
-            )
-            .bind(id)
-            .bind(doc.title.original.clone())
-            .bind(doc.title.zh.clone())
-            .bind(doc.title.en.clone())
-            .bind(doc.jurisdiction.as_ref().map(|j| j.to_string()))
-            .bind(enum_str(&doc.instrument_type))
-            .bind(enum_str(&doc.legal_force))
-            .bind(enum_str(&doc.status))
-            .bind(doc.dates.main().map(|d| d.sort_key()))
-            .bind(wrap_list(&doc.languages))
-            .bind(wrap_list(&doc.issuers))
-            .bind(wrap_list(
-                &doc.dimensions
-                    .iter()
-                    .map(|d| enum_str(&Some(*d)).unwrap_or_default())
-                    .collect::<Vec<_>>(),
-            ))
-            .bind(version)
-            .bind(new.content_hash.clone())
-            .bind(imported_at.clone())
-            .bind(data.clone())
-            .execute(&mut *tx)
-            .await?;
-
-            sqlx::query("DELETE FROM sections WHERE document_id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            // Multi-row inserts: one statement per 500 sections keeps below SQLite's bind limit.
-            for chunk in new.sections.chunks(500) {
-                let mut sql = Sql::new(
-                    self.backend,
-                    "INSERT INTO sections (document_id, ordinal, kind, level, number, heading, \
-                     start_char, end_char) VALUES ",
-                );
-                for (i, s) in chunk.iter().enumerate() {
-                    sql.push(if i == 0 { "(" } else { ", (" });
-                    sql.text(id.to_owned()).push(", ");
-                    sql.int(i64::from(s.ordinal)).push(", ");
-                    sql.text(section_kind_str(s.kind)).push(", ");
-                    sql.int(i64::from(s.level)).push(", ");
-                    sql.text(s.number.clone()).push(", ");
-                    sql.text(s.heading.clone()).push(", ");
-                    sql.int(i64::from(s.start)).push(", ");
-                    sql.int(i64::from(s.end)).push(")");
-                }
-                sql.query().execute(&mut *tx).await?;
-            }
-            sqlx::query(
-                "INSERT INTO document_versions (document_id, version, content_hash, imported_at, \
-                 source, data, text) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(id)
-            .bind(version)
-            .bind(new.content_hash.clone())
-            .bind(imported_at)
-            .bind(new.source.clone())
-            .bind(data)
-            .bind(new.text.clone())
-            .execute(&mut *tx)
-            .await?;
-        }
-        if let Some(source_hash) = &new.source_hash {
-            sqlx::query(
-                "INSERT INTO import_sources (source_hash, document_id, content_hash) \
-                 VALUES ($1, $2, $3) ON CONFLICT (source_hash) DO UPDATE SET \
-                 document_id = excluded.document_id, content_hash = excluded.content_hash",
-            )
-            .bind(source_hash.clone())
-            .bind(id)
-            .bind(new.content_hash.clone())
-            .execute(&mut *tx)
-            .await?;
-        }
+        let written = self.put_document_in(&mut tx, new).await?;
         tx.commit().await?;
-        Ok(DocumentWrite {
-            outcome,
-            version: version as u32,
-        })
+        Ok(written)
     }
 
     async fn get_document(&self, id: &str) -> Result<Option<Document>> {
@@ -569,10 +462,132 @@ impl Store for SqlStore {
         .await?;
         Ok(())
     }
+
+    fn accounts(&self) -> &dyn crate::AccountStore {
+        self
+    }
 }
 
 /// Tables that hold one JSON record per id (actors, taxonomies, label sets).
 impl SqlStore {
+    /// The writes of [`Store::put_document`] inside the caller's transaction, so that other
+    /// records (the audit trail) can commit or roll back together with the document.
+    pub(crate) async fn put_document_in(
+        &self,
+        tx: &mut sqlx::Transaction<'static, Any>,
+        new: &NewDocument,
+    ) -> Result<DocumentWrite> {
+        let doc = &new.document;
+        let id = doc.id.as_str();
+        let current: Option<(i64, String)> =
+            sqlx::query_as("SELECT version, content_hash FROM documents WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut **tx)
+                .await?;
+        let (version, outcome) = match current {
+            Some((v, hash)) if hash == new.content_hash => (v, WriteOutcome::Unchanged),
+            Some((v, _)) => (v + 1, WriteOutcome::Updated),
+            None => (1, WriteOutcome::Created),
+        };
+        if outcome != WriteOutcome::Unchanged {
+            let imported_at = now();
+            let mut stored = doc.clone();
+            stored.revision = None;
+            let data = to_json(&stored);
+            sqlx::query(
+                "INSERT INTO documents (id, title_original, title_zh, title_en, jurisdiction, \
+                 instrument_type, legal_force, status, main_date, languages, issuers, dimensions, \
+                 version, content_hash, imported_at, data) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+                 ON CONFLICT (id) DO UPDATE SET title_original = excluded.title_original, \
+                 title_zh = excluded.title_zh, title_en = excluded.title_en, \
+                 jurisdiction = excluded.jurisdiction, instrument_type = excluded.instrument_type, \
+                 legal_force = excluded.legal_force, status = excluded.status, \
+                 main_date = excluded.main_date, languages = excluded.languages, \
+                 issuers = excluded.issuers, dimensions = excluded.dimensions, \
+                 version = excluded.version, content_hash = excluded.content_hash, \
+                 imported_at = excluded.imported_at, data = excluded.data",
+            )
+            .bind(id)
+            .bind(doc.title.original.clone())
+            .bind(doc.title.zh.clone())
+            .bind(doc.title.en.clone())
+            .bind(doc.jurisdiction.as_ref().map(|j| j.to_string()))
+            .bind(enum_str(&doc.instrument_type))
+            .bind(enum_str(&doc.legal_force))
+            .bind(enum_str(&doc.status))
+            .bind(doc.dates.main().map(|d| d.sort_key()))
+            .bind(wrap_list(&doc.languages))
+            .bind(wrap_list(&doc.issuers))
+            .bind(wrap_list(
+                &doc.dimensions
+                    .iter()
+                    .map(|d| enum_str(&Some(*d)).unwrap_or_default())
+                    .collect::<Vec<_>>(),
+            ))
+            .bind(version)
+            .bind(new.content_hash.clone())
+            .bind(imported_at.clone())
+            .bind(data.clone())
+            .execute(&mut **tx)
+            .await?;
+
+            sqlx::query("DELETE FROM sections WHERE document_id = $1")
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+            // Multi-row inserts: one statement per 500 sections keeps below SQLite's bind limit.
+            for chunk in new.sections.chunks(500) {
+                let mut sql = Sql::new(
+                    self.backend,
+                    "INSERT INTO sections (document_id, ordinal, kind, level, number, heading, \
+                     start_char, end_char) VALUES ",
+                );
+                for (i, s) in chunk.iter().enumerate() {
+                    sql.push(if i == 0 { "(" } else { ", (" });
+                    sql.text(id.to_owned()).push(", ");
+                    sql.int(i64::from(s.ordinal)).push(", ");
+                    sql.text(section_kind_str(s.kind)).push(", ");
+                    sql.int(i64::from(s.level)).push(", ");
+                    sql.text(s.number.clone()).push(", ");
+                    sql.text(s.heading.clone()).push(", ");
+                    sql.int(i64::from(s.start)).push(", ");
+                    sql.int(i64::from(s.end)).push(")");
+                }
+                sql.query().execute(&mut **tx).await?;
+            }
+            sqlx::query(
+                "INSERT INTO document_versions (document_id, version, content_hash, imported_at, \
+                 source, data, text) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(id)
+            .bind(version)
+            .bind(new.content_hash.clone())
+            .bind(imported_at)
+            .bind(new.source.clone())
+            .bind(data)
+            .bind(new.text.clone())
+            .execute(&mut **tx)
+            .await?;
+        }
+        if let Some(source_hash) = &new.source_hash {
+            sqlx::query(
+                "INSERT INTO import_sources (source_hash, document_id, content_hash) \
+                 VALUES ($1, $2, $3) ON CONFLICT (source_hash) DO UPDATE SET \
+                 document_id = excluded.document_id, content_hash = excluded.content_hash",
+            )
+            .bind(source_hash.clone())
+            .bind(id)
+            .bind(new.content_hash.clone())
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(DocumentWrite {
+            outcome,
+            version: version as u32,
+        })
+    }
+
     async fn put_json(
         &self,
         table: &'static str,
