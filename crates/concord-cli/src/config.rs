@@ -27,6 +27,10 @@ pub struct Config {
     pub addr: SocketAddr,
     /// Largest input file `import` accepts, in MiB. Env: `CONCORD_MAX_FILE_MIB`. Default: 100.
     pub max_file_mib: u64,
+    /// Seconds between checks of the store for documents written elsewhere (another server on
+    /// the same PostgreSQL database, `concord import`), which `serve` then re-indexes for search;
+    /// 0 turns following off. Env: `CONCORD_SEARCH_FOLLOW_SECS`. Default: 2.
+    pub search_follow_secs: u64,
     /// A TOML file redefining the blocs (see crates/concord-core/data/blocs.toml).
     /// Env: `CONCORD_BLOCS_FILE`. Default: the built-in blocs.
     pub blocs_file: Option<PathBuf>,
@@ -106,6 +110,7 @@ impl Default for Config {
             database_url: None,
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             max_file_mib: 100,
+            search_follow_secs: 2,
             blocs_file: None,
             load_bundled_corpus: true,
             log: "info".into(),
@@ -153,6 +158,11 @@ impl Config {
         if let Some(v) = env("CONCORD_ADDR") {
             config.addr = v.parse().with_context(|| {
                 format!("CONCORD_ADDR: {v:?} is not HOST:PORT (e.g. 127.0.0.1:8080)")
+            })?;
+        }
+        if let Some(v) = env("CONCORD_SEARCH_FOLLOW_SECS") {
+            config.search_follow_secs = v.parse().with_context(|| {
+                format!("CONCORD_SEARCH_FOLLOW_SECS: {v:?} is not a whole number")
             })?;
         }
         if let Some(v) = env("CONCORD_MAX_FILE_MIB") {

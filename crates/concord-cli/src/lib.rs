@@ -66,6 +66,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let store = open_store(config).await?;
+    // Read before the index is built: a document written meanwhile differs and is re-indexed.
+    let known = store.document_versions().await?.into_iter().collect();
     let search = concord_server::build_search_index(store.as_ref())
         .await
         .map_err(|e| anyhow::anyhow!("cannot build the search index: {e}"))?;
@@ -81,7 +83,24 @@ pub async fn serve(
         blocs: Arc::new(load_blocs(config)?),
         auth: Arc::new(auth),
     };
+    // Dropped (stopped) when serving ends.
+    let _follower = (config.search_follow_secs > 0).then(|| {
+        AbortOnDrop(tokio::spawn(concord_server::follow_store(
+            state.clone(),
+            known,
+            std::time::Duration::from_secs(config.search_follow_secs),
+        )))
+    });
     tracing::info!("Concord is serving on http://{addr}");
     concord_server::serve(state, listener, shutdown).await?;
     Ok(())
+}
+
+/// Aborts a background task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }

@@ -6,8 +6,12 @@
 //! first page load over 150 KB or a broken journey. Screenshots of every step are kept in
 //! `target/tmp/screenshots/` as test artefacts.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
+
+use common::Server;
 
 fn harness() -> Option<std::path::PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/browser");
@@ -32,32 +36,12 @@ fn harness() -> Option<std::path::PathBuf> {
 async fn journeys_and_accessibility_in_headless_chromium() {
     let Some(dir) = harness() else { return };
     let data = tempfile::tempdir().unwrap();
-    let config = concord::Config {
+    let server = Server::start(concord::Config {
         data_dir: data.path().to_path_buf(),
         ..Default::default()
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        concord::serve(&config, listener, async {
-            let _ = rx.await;
-        })
-        .await
-        .unwrap();
-    });
-    let mut up = false;
-    for _ in 0..600 {
-        if reqwest::get(format!("http://{addr}/healthz"))
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(up, "server did not come up");
+    })
+    .await;
+    let addr = server.addr;
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
     let (script, target) = (dir.join("e2e.mjs"), shots.clone());
     let out = tokio::task::spawn_blocking(move || {
@@ -70,8 +54,7 @@ async fn journeys_and_accessibility_in_headless_chromium() {
     .await
     .unwrap()
     .unwrap();
-    let _ = tx.send(());
-    let _ = server.await;
+    server.stop().await;
     let report = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),

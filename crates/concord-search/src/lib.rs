@@ -251,11 +251,25 @@ impl SearchIndex {
     /// Replaces the document with `d.id` (or adds it), e.g. after an edit in the web editor;
     /// searches started after this returns see the new content. Writers are serialised.
     pub fn upsert(&self, d: &SearchDoc) -> Result<(), SearchError> {
+        self.apply(std::slice::from_ref(d), &[])
+    }
+
+    /// Replaces or adds `upserts` and drops the documents `removed`, in one commit; searches
+    /// started after this returns see the change. Writers are serialised.
+    pub fn apply(&self, upserts: &[SearchDoc], removed: &[String]) -> Result<(), SearchError> {
+        if upserts.is_empty() && removed.is_empty() {
+            return Ok(());
+        }
         let _one_writer = self.write_lock.lock().unwrap_or_else(|e| e.into_inner());
-        // 15 MB is tantivy's smallest arena; one edited document needs far less.
+        // 15 MB is tantivy's smallest arena; a batch of changed documents needs little more.
         let mut writer: IndexWriter = self.index.writer_with_num_threads(1, 15_000_000)?;
-        writer.delete_term(Term::from_field_text(self.f.id, &d.id));
-        writer.add_document(self.f.document(d))?;
+        for id in removed {
+            writer.delete_term(Term::from_field_text(self.f.id, id));
+        }
+        for d in upserts {
+            writer.delete_term(Term::from_field_text(self.f.id, &d.id));
+            writer.add_document(self.f.document(d))?;
+        }
         writer.commit()?;
         self.reader.reload()?;
         Ok(())

@@ -151,6 +151,67 @@ pub async fn build_search_index(
     Ok(index)
 }
 
+/// Keeps `state.search` current with documents written elsewhere — another server on the same
+/// PostgreSQL database, `concord import`, a direct SQL change: every `every`, compares the store's
+/// (id, version) list with `known` (what the index holds, read before it was built) and
+/// re-indexes what changed or appeared and drops what disappeared. Runs until the task is
+/// dropped; a failed round is logged and retried.
+pub async fn follow_store(
+    state: AppState,
+    mut known: std::collections::HashMap<String, u32>,
+    every: std::time::Duration,
+) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match sync_search(&state, &known).await {
+            Ok(Some(now)) => known = now,
+            Ok(None) => {}
+            Err(e) => tracing::warn!("search index follow-up failed, will retry: {e}"),
+        }
+    }
+}
+
+/// One round of [`follow_store`]: `Some(new versions)` if anything changed.
+async fn sync_search(
+    state: &AppState,
+    known: &std::collections::HashMap<String, u32>,
+) -> Result<Option<std::collections::HashMap<String, u32>>, ApiError> {
+    let now: std::collections::HashMap<String, u32> =
+        state.store.document_versions().await?.into_iter().collect();
+    let changed: Vec<&String> = now
+        .iter()
+        .filter(|(id, v)| known.get(*id) != Some(*v))
+        .map(|(id, _)| id)
+        .collect();
+    let removed: Vec<String> = known
+        .keys()
+        .filter(|id| !now.contains_key(*id))
+        .cloned()
+        .collect();
+    if changed.is_empty() && removed.is_empty() {
+        return Ok(None);
+    }
+    let mut docs = Vec::with_capacity(changed.len());
+    for id in changed {
+        if let Some(d) = state.store.get_document(id).await? {
+            docs.push(search_doc(&d, state.store.get_text(id).await?));
+        }
+    }
+    tracing::info!(
+        "search index: {} document(s) re-indexed, {} removed (written elsewhere)",
+        docs.len(),
+        removed.len()
+    );
+    let index = state.search.clone();
+    tokio::task::spawn_blocking(move || index.apply(&docs, &removed))
+        .await
+        .map_err(|e| ApiError::Internal(format!("search index update panicked: {e}")))?
+        .map_err(|e| ApiError::Internal(format!("search index update failed: {e}")))?;
+    Ok(Some(now))
+}
+
 /// Builds the application.
 pub fn router(state: AppState) -> Router {
     Router::new()

@@ -154,6 +154,9 @@ pub trait Store: Send + Sync + 'static {
     /// Every document, in id order (for export).
     async fn all_documents(&self) -> Result<Vec<Document>>;
     async fn count_documents(&self) -> Result<u64>;
+    /// Every document's id and current version, by id: cheap enough to poll, so that a server
+    /// can notice documents written by others (see `concord_server::follow_store`).
+    async fn document_versions(&self) -> Result<Vec<(String, u32)>>;
     /// Distinct jurisdictions of stored documents (for bloc filters).
     async fn document_jurisdictions(&self) -> Result<Vec<String>>;
     /// Versions, oldest first.

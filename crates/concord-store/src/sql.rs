@@ -345,6 +345,17 @@ impl Store for SqlStore {
         rows.iter().map(document_from_row).collect()
     }
 
+    async fn document_versions(&self) -> Result<Vec<(String, u32)>> {
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT id, version FROM documents ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, v)| (id, u32::try_from(v).unwrap_or(u32::MAX)))
+            .collect())
+    }
+
     async fn count_documents(&self) -> Result<u64> {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM documents")
             .fetch_one(&self.pool)

@@ -148,6 +148,22 @@ async fn suite(store: &dyn Store) {
         .await
         .unwrap();
     assert_eq!(store.count_documents().await.unwrap(), 4);
+    // What a server polls to notice documents written elsewhere: every id with its version.
+    let versions = store.document_versions().await.unwrap();
+    assert_eq!(versions.len(), 4);
+    assert!(versions.windows(2).all(|w| w[0].0 < w[1].0), "{versions:?}");
+    let current = store
+        .get_document("cn_genai")
+        .await
+        .unwrap()
+        .unwrap()
+        .revision
+        .unwrap()
+        .version;
+    assert!(
+        versions.contains(&("cn_genai".to_owned(), current)),
+        "{versions:?}"
+    );
 
     let list = |q: DocumentQuery| async move {
         let q = DocumentQuery {

@@ -1,0 +1,61 @@
+//! Shared by the integration tests: a real server on port 0, started in-process.
+#![allow(dead_code)] // each test binary uses its own part
+
+use std::net::SocketAddr;
+
+use concord::Config;
+use serde_json::Value;
+use tokio::sync::oneshot;
+
+pub struct Server {
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Server {
+    /// Starts `concord serve` with `config` and waits until it answers `/healthz` (opening the
+    /// store loads the bundled corpus first, which takes a while in debug builds).
+    pub async fn start(config: Config) -> Server {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = oneshot::channel();
+        let task = tokio::spawn(async move {
+            concord::serve(&config, listener, async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+        });
+        for _ in 0..1200 {
+            if reqwest::get(format!("http://{addr}/healthz"))
+                .await
+                .is_ok_and(|r| r.status() == 200)
+            {
+                return Server {
+                    addr,
+                    stop: Some(tx),
+                    task,
+                };
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the server on {addr} did not come up within 60 s");
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// GET `path`, answer parsed as JSON.
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let r = reqwest::get(self.url(path)).await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap())
+    }
+
+    pub async fn stop(mut self) {
+        let _ = self.stop.take().unwrap().send(());
+        self.task.await.unwrap();
+    }
+}
