@@ -172,6 +172,11 @@ pub enum Command {
         #[arg(long)]
         label_set: String,
     },
+    /// Deliberation (Polis-compatible): analyse Polis open-data exports.
+    Deliberate {
+        #[command(subcommand)]
+        command: crate::deliberate::DeliberateCommand,
+    },
     /// Print the JSON Schema of exported documents.
     Schema,
     /// Print the configuration in effect, as TOML.
@@ -356,6 +361,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             scheme,
             label_set,
         } => crate::consensus::import_labels(&config, &file, &scheme, &label_set).await,
+        Command::Deliberate { command } => crate::deliberate::run(command),
         Command::Schema => {
             print!("{}", concord_import::export_json_schema());
             Ok(ExitCode::SUCCESS)

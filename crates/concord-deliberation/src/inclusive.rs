@@ -30,8 +30,8 @@ pub struct InclusiveParams {
     pub min_votes: u32,
     /// Votes each segment needs for its support to count.
     pub min_segment_votes: u32,
-    /// A statement that is not inclusive is "near" when its weakest supporting probability is
-    /// within this margin of the threshold, or when a single segment blocks it.
+    /// A statement that is not inclusive is "near" when every segment's agree probability is
+    /// within this margin of the threshold (its blockers are then listed).
     pub near_margin: f64,
 }
 
@@ -203,10 +203,7 @@ pub fn inclusive_consensus(
         report.bridging.insert(st.tid, bridging);
         if st.inclusive {
             report.consensus.push(st);
-        } else if enough
-            && (st.blockers.len() == 1 || min_p >= p.threshold - p.near_margin)
-            && st.segments.iter().any(|s| s.supports)
-        {
+        } else if enough && min_p >= p.threshold - p.near_margin {
             report.near.push(st);
         }
     }

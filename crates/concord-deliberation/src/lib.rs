@@ -23,6 +23,7 @@ pub mod model;
 pub mod pca;
 pub mod polis_csv;
 pub mod stats;
+pub mod synthetic;
 
 pub use analysis::{Analysis, BaseCluster, Group, NextParams, Params, analyze, next_statement};
 pub use inclusive::{InclusiveParams, InclusiveReport, explain_groups, explain_participant};

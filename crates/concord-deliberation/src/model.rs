@@ -128,7 +128,7 @@ impl Conversation {
     /// overwrites in feed order (`named_matrix.clj` `update-nmat`).
     pub fn latest_votes(&self) -> Vec<VoteEvent> {
         let mut order: Vec<usize> = (0..self.votes.len()).collect();
-        order.sort_by_key(|&i| {
+        order.sort_unstable_by_key(|&i| {
             let v = &self.votes[i];
             (v.pid, v.tid, v.timestamp_ms, i)
         });

@@ -183,6 +183,10 @@ pub(crate) fn top_eigenpairs(
                 exhausted = true;
                 break;
             }
+            // Large problems: stop as soon as the wanted Ritz pairs have converged.
+            if n > KRYLOV_DIM && (step + 1) % 10 == 0 && ritz_converged(&alpha, &beta, k) {
+                break;
+            }
             q = w.iter().map(|x| x / b).collect();
         }
         let dim = alpha.len();
@@ -227,6 +231,28 @@ pub(crate) fn top_eigenpairs(
         best = (vals, vecs);
     }
     best
+}
+
+/// Whether the top `k` Ritz pairs of the tridiagonal (alpha, beta) have residuals below the
+/// tolerance.
+fn ritz_converged(alpha: &[f64], beta: &[f64], k: usize) -> bool {
+    let dim = alpha.len();
+    let mut t = vec![0.0; dim * dim];
+    for i in 0..dim {
+        t[i * dim + i] = alpha[i];
+        if i + 1 < dim {
+            t[i * dim + i + 1] = beta[i];
+            t[(i + 1) * dim + i] = beta[i];
+        }
+    }
+    let (theta, s) = jacobi_eigen(&mut t, dim);
+    let mut order: Vec<usize> = (0..dim).collect();
+    order.sort_by(|&a, &b| theta[b].total_cmp(&theta[a]).then(a.cmp(&b)));
+    let top = theta[order[0]].abs().max(f64::MIN_POSITIVE);
+    order
+        .iter()
+        .take(k)
+        .all(|&c| (beta[dim - 1] * s[(dim - 1) * dim + c]).abs() <= RESIDUAL_TOL * top)
 }
 
 /// Cyclic Jacobi eigendecomposition of a small symmetric matrix (row-major, destroyed).

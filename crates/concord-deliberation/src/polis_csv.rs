@@ -98,7 +98,8 @@ impl Rows {
         }
     }
 
-    fn finish(self) -> Result<(), ImportError> {
+    fn finish(mut self) -> Result<(), ImportError> {
+        self.errors.sort_by_key(|e| e.line);
         if self.errors.is_empty() {
             Ok(())
         } else {
@@ -326,6 +327,7 @@ pub fn parse_votes<R: Read>(
 }
 
 /// Parsed `participants-votes.csv`: participants with their group, and their latest votes.
+#[derive(Debug, Clone, PartialEq)]
 pub struct ParticipantsVotes {
     pub pids: Vec<Pid>,
     pub groups: BTreeMap<Pid, u32>,
