@@ -668,12 +668,25 @@ pub fn write_summary<W: Write>(w: W, conv: &Conversation, a: &Analysis) -> std::
     wr.flush()
 }
 
-/// Writes the four files into `dir` (created if needed).
+/// Writes the four files into `dir` (created if needed). Each file is written to a temporary
+/// name and renamed into place, so a failure never leaves a truncated export file behind.
 pub fn write_export_dir(dir: &Path, conv: &Conversation, a: &Analysis) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
-    let f = |n: &str| std::fs::File::create(dir.join(n)).map(std::io::BufWriter::new);
-    write_comments(f("comments.csv")?, conv, a)?;
-    write_votes(f("votes.csv")?, conv)?;
-    write_participants_votes(f("participants-votes.csv")?, conv, a)?;
-    write_summary(f("summary.csv")?, conv, a)
+    let write =
+        |name: &str, f: &dyn Fn(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>| {
+            let tmp = dir.join(format!(".{name}.tmp"));
+            let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+            let done = f(&mut w).and_then(|_| w.flush());
+            if let Err(e) = done {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e);
+            }
+            std::fs::rename(&tmp, dir.join(name))
+        };
+    write("comments.csv", &|w| write_comments(w, conv, a))?;
+    write("votes.csv", &|w| write_votes(w, conv))?;
+    write("participants-votes.csv", &|w| {
+        write_participants_votes(w, conv, a)
+    })?;
+    write("summary.csv", &|w| write_summary(w, conv, a))
 }
