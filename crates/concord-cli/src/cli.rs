@@ -184,6 +184,11 @@ pub enum Command {
         #[arg(long, default_value = "text", value_parser = ["text", "json"])]
         format: String,
     },
+    /// Deliberation (Polis-compatible): analyse Polis open-data exports.
+    Deliberate {
+        #[command(subcommand)]
+        command: crate::deliberate::DeliberateCommand,
+    },
     /// Print the JSON Schema of exported documents.
     Schema,
     /// Print the configuration in effect, as TOML.
@@ -372,6 +377,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit { limit, format } => {
             crate::user::audit(&config, limit, format == "json").await
         }
+        Command::Deliberate { command } => crate::deliberate::run(command),
         Command::Schema => {
             print!("{}", concord_import::export_json_schema());
             Ok(ExitCode::SUCCESS)

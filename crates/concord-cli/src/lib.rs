@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod config;
 pub mod consensus;
+pub mod deliberate;
 pub mod tag;
 pub mod user;
 
