@@ -1,61 +1,14 @@
 //! Runs the real server in-process (port 0) over a fresh data directory, on SQLite and on
 //! PostgreSQL, and checks the JSON API, the index page, and the page in headless Chromium.
 
-use std::{net::SocketAddr, path::Path, process::Command};
+mod common;
 
+use std::{path::Path, process::Command};
+
+use common::Server;
 use concord::Config;
 use concord_testkit::TempPostgres;
 use serde_json::Value;
-use tokio::sync::oneshot;
-
-struct Server {
-    addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Server {
-    async fn start(config: Config) -> Server {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (tx, rx) = oneshot::channel();
-        let task = tokio::spawn(async move {
-            concord::serve(&config, listener, async {
-                let _ = rx.await;
-            })
-            .await
-            .unwrap();
-        });
-        // serve() opens the store (and loads the corpus) before accepting; wait for health.
-        for _ in 0..200 {
-            if reqwest::get(format!("http://{addr}/healthz"))
-                .await
-                .is_ok_and(|r| r.status() == 200)
-            {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        Server {
-            addr,
-            stop: Some(tx),
-            task,
-        }
-    }
-
-    async fn get(&self, path: &str) -> (u16, Value) {
-        let r = reqwest::get(format!("http://{}{path}", self.addr))
-            .await
-            .unwrap();
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap())
-    }
-
-    async fn stop(mut self) {
-        let _ = self.stop.take().unwrap().send(());
-        self.task.await.unwrap();
-    }
-}
 
 fn ids(v: &Value) -> Vec<String> {
     v["items"]
