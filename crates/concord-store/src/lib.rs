@@ -15,6 +15,7 @@
 //! Writes of a document, its text, sections and history happen in one transaction: a failure
 //! leaves nothing half-written.
 
+pub mod ledger;
 mod postgres;
 mod sql;
 mod sqlite;
@@ -25,6 +26,7 @@ use async_trait::async_trait;
 use concord_core::{Actor, Document, LabelSet, Section, Taxonomy, VersionInfo};
 use serde::{Deserialize, Serialize};
 
+pub use ledger::LedgerStore;
 pub use sql::SqlStore;
 
 /// Errors from the store. Messages name what failed; database internals stay in `source`.
@@ -42,6 +44,8 @@ pub enum StoreError {
     Corrupt { id: String, reason: String },
     #[error("invalid query: {0}")]
     InvalidQuery(String),
+    #[error("the log has {actual} entries, not {expected} as sequenced (another writer appended)")]
+    LedgerConflict { expected: u64, actual: u64 },
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -20,8 +20,8 @@ use crate::{
 /// A [`Store`] over a SQLite or PostgreSQL connection pool.
 #[derive(Debug, Clone)]
 pub struct SqlStore {
-    pool: AnyPool,
-    backend: Backend,
+    pub(crate) pool: AnyPool,
+    pub(crate) backend: Backend,
 }
 
 impl SqlStore {
