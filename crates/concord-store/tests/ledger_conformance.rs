@@ -8,7 +8,7 @@ use concord_testkit::TempPostgres;
 fn entry(index: u64) -> LedgerEntry {
     LedgerEntry {
         index,
-        kind: if index % 2 == 0 {
+        kind: if index.is_multiple_of(2) {
             "commitment"
         } else {
             "assessment"
