@@ -1,4 +1,4 @@
-//! Concord's transparency log, the pure parts: no I/O, no web.
+//! Concord's transparency log. The formats and the math are pure (no I/O); no web dependencies.
 //!
 //! * [`merkle`]: RFC 6962 / RFC 9162 hashing, the in-memory [`merkle::Tree`], inclusion and
 //!   consistency proofs and their verification (with the edge cases the RFC leaves implicit);
@@ -10,13 +10,16 @@
 //! * [`witness`]: the `tlog-witness` `add-checkpoint` request and its checks;
 //! * [`jcs`]: RFC 8785 canonical JSON, and [`entry`]: the canonical envelope of a log entry.
 //!
-//! Storage, the sequencer and HTTP live elsewhere ([`concord-store`'s ledger module, the
-//! server's `log` module); `docs/ledger.md` describes formats and trust assumptions.
+//! [`log`] is the running log (sequencer, batching, proofs, tiles) over `concord-store`'s
+//! `LedgerStore`, and [`keyfile`] keeps the log key on disk. HTTP lives in the server's `log`
+//! module. `docs/ledger.md` describes formats, trust assumptions and key rotation.
 
 pub mod checkpoint;
 pub mod cosignature;
 pub mod entry;
 pub mod jcs;
+pub mod keyfile;
+pub mod log;
 pub mod merkle;
 pub mod note;
 pub mod tile;

@@ -211,6 +211,13 @@ impl Tree {
         index
     }
 
+    /// Drops every leaf from `size` on (undoing appends that were not committed).
+    pub fn truncate(&mut self, size: u64) {
+        for (l, level) in self.levels.iter_mut().enumerate() {
+            level.truncate((size >> l) as usize);
+        }
+    }
+
     /// The leaf hash at `index`, if present.
     pub fn leaf(&self, index: u64) -> Option<Hash> {
         self.levels.first()?.get(index as usize).copied()
