@@ -176,6 +176,9 @@ pub enum Command {
     Schema,
     /// Print the configuration in effect, as TOML.
     Config,
+    /// The transparency log: key, checkpoint, append, verify, prove (docs/ledger.md).
+    #[command(subcommand)]
+    Ledger(crate::ledger::LedgerCommand),
 }
 
 impl Cli {
@@ -291,6 +294,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Init => {
             let store = open_store(&config).await?;
+            eprintln!(
+                "log key: {}",
+                crate::ledger::load_key(&config)?.verifier_key()
+            );
             println!(
                 "{}: {} documents, {} actors, {} taxonomies",
                 concord_store::redact_url(&config.database_url()),
@@ -364,6 +371,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print!("{}", config.to_toml());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Ledger(cmd) => crate::ledger::run(&config, cmd).await,
     }
 }
 

@@ -38,6 +38,32 @@ pub struct Config {
     pub log: String,
     /// The principle tagger (`[tagger]` table).
     pub tagger: TaggerConfig,
+    /// The transparency log (`[ledger]` table).
+    pub ledger: LedgerConfig,
+}
+
+/// Settings of the transparency log (docs/ledger.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LedgerConfig {
+    /// The log's private key, created (mode 0600) on first use. Env: `CONCORD_LEDGER_KEY_FILE`.
+    /// Default: `ledger.key` in the data directory.
+    pub key_file: Option<PathBuf>,
+    /// Checkpoint origin and key name: the log's URL without scheme, e.g.
+    /// `concord.example.org/log`. Env: `CONCORD_LEDGER_ORIGIN`. Default: `localhost/concord-log`.
+    pub origin: String,
+    /// Most entries sequenced in one batch (one transaction, one fsync). Default: 4096.
+    pub max_batch: usize,
+}
+
+impl Default for LedgerConfig {
+    fn default() -> Self {
+        LedgerConfig {
+            key_file: None,
+            origin: "localhost/concord-log".into(),
+            max_batch: 4096,
+        }
+    }
 }
 
 /// Settings of the principle tagger.
@@ -77,6 +103,7 @@ impl Default for Config {
             load_bundled_corpus: true,
             log: "info".into(),
             tagger: TaggerConfig::default(),
+            ledger: LedgerConfig::default(),
         }
     }
 }
@@ -156,6 +183,12 @@ impl Config {
         if let Some(v) = env("CONCORD_LLM_API_KEY") {
             config.tagger.llm.api_key = Some(v);
         }
+        if let Some(v) = env("CONCORD_LEDGER_KEY_FILE") {
+            config.ledger.key_file = Some(v.into());
+        }
+        if let Some(v) = env("CONCORD_LEDGER_ORIGIN") {
+            config.ledger.origin = v;
+        }
 
         if let Some(v) = &flags.data_dir {
             config.data_dir = v.clone();
@@ -172,6 +205,11 @@ impl Config {
         if config.max_file_mib == 0 {
             bail!("max_file_mib must be at least 1");
         }
+        if config.ledger.max_batch == 0 {
+            bail!("ledger.max_batch must be at least 1");
+        }
+        concord_ledger::note::check_key_name(&config.ledger.origin)
+            .map_err(|e| anyhow::anyhow!("ledger.origin: {e}"))?;
         Ok(config)
     }
 
@@ -186,6 +224,14 @@ impl Config {
                 .unwrap_or_default();
             anyhow::anyhow!("{}{line}: {}", path.display(), e.message())
         })
+    }
+
+    /// The log key file in effect.
+    pub fn ledger_key_file(&self) -> PathBuf {
+        self.ledger
+            .key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("ledger.key"))
     }
 
     /// The database URL in effect.

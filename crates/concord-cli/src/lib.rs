@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod config;
 pub mod consensus;
+pub mod ledger;
 pub mod tag;
 
 use std::sync::Arc;
@@ -68,10 +69,14 @@ pub async fn serve(
     let search = concord_server::build_search_index(store.as_ref())
         .await
         .map_err(|e| anyhow::anyhow!("cannot build the search index: {e}"))?;
+    let (ledger, _) = ledger::open_log(config)
+        .await
+        .context("cannot open the transparency log")?;
     let state = AppState {
         search: Arc::new(search),
         store,
         blocs: Arc::new(load_blocs(config)?),
+        ledger: Some(ledger),
     };
     let addr = listener.local_addr()?;
     tracing::info!("Concord is serving on http://{addr}");

@@ -14,6 +14,7 @@
 //! `LedgerStore`, and [`keyfile`] keeps the log key on disk. HTTP lives in the server's `log`
 //! module. `docs/ledger.md` describes formats, trust assumptions and key rotation.
 
+pub mod audit;
 pub mod checkpoint;
 pub mod cosignature;
 pub mod entry;

@@ -33,6 +33,7 @@ mod cite;
 mod consensus;
 mod error;
 mod i18n;
+mod log;
 mod pages;
 
 use std::collections::{BTreeMap, HashMap};
@@ -60,6 +61,8 @@ pub struct AppState {
     pub blocs: Arc<BlocSet>,
     /// The full-text index, built from the store when the server starts.
     pub search: Arc<concord_search::SearchIndex>,
+    /// The transparency log, if this server runs one.
+    pub ledger: Option<Arc<concord_ledger::log::Log>>,
 }
 
 impl AppState {
@@ -150,6 +153,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/documents/{id}/cite", get(cite_document))
         .route("/api/v1/export", get(export))
         .route("/api/openapi.json", get(openapi))
+        .merge(log::router())
         .fallback(|| async { ApiError::NotFound("no such route".into()) })
         // Pages load nothing from elsewhere and cannot be framed.
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -697,6 +701,7 @@ pub const API_ROUTES: &[&str] = &[
     "/api/v1/search",
     "/api/v1/export",
     "/api/openapi.json",
+    "/api/v1/log",
 ];
 
 /// The OpenAPI 3.1 document, kept by hand beside the code.
