@@ -51,6 +51,25 @@ pub enum LedgerCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Append synthetic test records (kind `test`) as fast as the log takes them, printing
+    /// `INDEX ID` for each once it is acknowledged (durable), then the throughput on stderr.
+    /// For crash tests and benchmarks.
+    Load {
+        #[arg(long)]
+        count: u64,
+        /// Appenders running at once.
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        /// Records per append call (all in the same batch).
+        #[arg(long, default_value_t = 1)]
+        chunk: u64,
+        /// Bytes of padding per record.
+        #[arg(long, default_value_t = 100)]
+        pad: usize,
+        /// Do not print the acknowledged entries.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Print an inclusion proof (--index N [--size M]) or a consistency proof
     /// (--consistency OLD NEW) as JSON, checked before it is printed.
     Prove {
@@ -182,6 +201,13 @@ pub async fn run(config: &Config, cmd: LedgerCommand) -> anyhow::Result<ExitCode
                 ExitCode::FAILURE
             })
         }
+        LedgerCommand::Load {
+            count,
+            concurrency,
+            chunk,
+            pad,
+            quiet,
+        } => load(config, count, concurrency.max(1), chunk.max(1), pad, quiet).await,
         LedgerCommand::Prove {
             index,
             size,
@@ -282,4 +308,61 @@ async fn verify_remote(
     } else {
         ExitCode::FAILURE
     })
+}
+
+async fn load(
+    config: &Config,
+    count: u64,
+    concurrency: usize,
+    chunk: u64,
+    pad: usize,
+    quiet: bool,
+) -> anyhow::Result<ExitCode> {
+    use std::io::Write;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let (log, _) = open_log(config).await?;
+    let run = format!("{:x}", log.size());
+    let next = Arc::new(AtomicU64::new(0));
+    let padding = "x".repeat(pad);
+    let started = std::time::Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..concurrency {
+        let (log, next, run, padding) = (log.clone(), next.clone(), run.clone(), padding.clone());
+        workers.push(tokio::spawn(async move {
+            loop {
+                let from = next.fetch_add(chunk, Ordering::SeqCst);
+                if from >= count {
+                    return anyhow::Ok(());
+                }
+                let recs: Vec<_> = (from..(from + chunk).min(count))
+                    .map(|i| {
+                        let id = format!("load-{run}-{i}");
+                        (
+                            "test".to_owned(),
+                            id,
+                            serde_json::json!({"n": i, "pad": padding}),
+                        )
+                    })
+                    .collect();
+                let receipts = log.append_many(&recs).await?;
+                if !quiet {
+                    let mut out = std::io::stdout().lock();
+                    for (r, (_, id, _)) in receipts.iter().zip(&recs) {
+                        writeln!(out, "{} {id}", r.index)?;
+                    }
+                    out.flush()?;
+                }
+            }
+        }));
+    }
+    for w in workers {
+        w.await??;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "appended {count} entries in {secs:.3} s: {:.0} entries/s (log size {})",
+        count as f64 / secs,
+        log.size()
+    );
+    Ok(ExitCode::SUCCESS)
 }
