@@ -54,6 +54,12 @@ pub struct LedgerConfig {
     pub origin: String,
     /// Most entries sequenced in one batch (one transaction, one fsync). Default: 4096.
     pub max_batch: usize,
+    /// Witnesses asked to cosign each checkpoint, as `"http://HOST:PORT WITNESS_VKEY"`.
+    /// Default: none (every checkpoint is published at once).
+    pub witnesses: Vec<String>,
+    /// Cosignatures a checkpoint needs before `/log/checkpoint` publishes it. Default: all
+    /// configured witnesses.
+    pub quorum: Option<usize>,
 }
 
 impl Default for LedgerConfig {
@@ -62,6 +68,8 @@ impl Default for LedgerConfig {
             key_file: None,
             origin: "localhost/concord-log".into(),
             max_batch: 4096,
+            witnesses: Vec::new(),
+            quorum: None,
         }
     }
 }

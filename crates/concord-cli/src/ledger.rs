@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use base64::{Engine, engine::general_purpose::STANDARD as B64};
 use clap::Subcommand;
-use concord_ledger::log::{Log, LogConfig};
+use concord_ledger::log::{Log, LogConfig, WitnessEndpoint, WitnessPolicy};
 use concord_ledger::merkle::{verify_consistency, verify_inclusion};
 use concord_ledger::{Ed25519Signer, Ed25519Verifier, audit};
 use concord_store::SqlStore;
@@ -107,13 +107,37 @@ pub async fn open_log(config: &Config) -> anyhow::Result<(Arc<Log>, Arc<SqlStore
             .await
             .with_context(|| format!("cannot open store {}", concord_store::redact_url(&url)))?,
     );
-    let log = Log::open(
+    let mut policy = WitnessPolicy::default();
+    for (i, w) in config.ledger.witnesses.iter().enumerate() {
+        let (url, vkey) = w
+            .split_once(' ')
+            .with_context(|| format!("ledger.witnesses[{i}]: expected \"URL VKEY\""))?;
+        let key = Ed25519Verifier::from_vkey(vkey)
+            .with_context(|| format!("ledger.witnesses[{i}]: witness key"))?;
+        if key.key_type() != concord_ledger::note::TYPE_COSIGNATURE_V1 {
+            bail!("ledger.witnesses[{i}]: not a cosignature/v1 (type 0x04) key");
+        }
+        policy.witnesses.push(WitnessEndpoint {
+            url: url.to_owned(),
+            key,
+        });
+    }
+    policy.quorum = config.ledger.quorum.unwrap_or(policy.witnesses.len());
+    if policy.quorum > policy.witnesses.len() {
+        bail!(
+            "ledger.quorum is {} but only {} witnesses are configured",
+            policy.quorum,
+            policy.witnesses.len()
+        );
+    }
+    let log = Log::open_with_witnesses(
         store.clone(),
         signer,
         LogConfig {
             origin: config.ledger.origin.clone(),
             max_batch: config.ledger.max_batch,
         },
+        policy,
     )
     .await?;
     Ok((log, store))
@@ -365,4 +389,56 @@ async fn load(
         log.size()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// `concord witness`: runs a tlog-witness for the given logs until interrupted.
+pub async fn witness(
+    config: &Config,
+    name: &str,
+    key_file: Option<PathBuf>,
+    logs: &[String],
+    addr: std::net::SocketAddr,
+) -> anyhow::Result<ExitCode> {
+    let key_file = key_file.unwrap_or_else(|| config.data_dir.join("witness.key"));
+    let (signer, created) = concord_ledger::keyfile::load_or_create(&key_file, name)?;
+    if created {
+        eprintln!("created the witness key {}", key_file.display());
+    }
+    let cosigner = concord_ledger::cosignature::Cosigner::from_private_key(&signer.private_key())?;
+    let mut map: std::collections::HashMap<String, Vec<Ed25519Verifier>> = Default::default();
+    for l in logs {
+        let v = Ed25519Verifier::from_vkey(l).with_context(|| format!("--log {l}"))?;
+        map.entry(concord_ledger::note::NoteVerifier::name(&v).to_owned())
+            .or_default()
+            .push(v);
+    }
+    if map.is_empty() {
+        bail!("give at least one --log VKEY to witness");
+    }
+    std::fs::create_dir_all(&config.data_dir)?;
+    let url = config.database_url();
+    let store = Arc::new(SqlStore::connect(&url).await?);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    println!("{}", cosigner.verifier().to_vkey());
+    eprintln!(
+        "witness listening on http://{}/add-checkpoint",
+        listener.local_addr()?
+    );
+    let app = concord_server::witness::witness_router(Arc::new(concord_server::witness::Witness {
+        cosigner,
+        logs: map,
+        store,
+    }));
+    axum_serve(listener, app).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn axum_serve(listener: tokio::net::TcpListener, app: axum::Router) -> std::io::Result<()> {
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
 }

@@ -364,3 +364,119 @@ fn kill_9_during_appends_loses_no_acknowledged_entry() {
     });
     assert!(acknowledged.len() >= 1400);
 }
+
+async fn start_witness(dir: &Path, logs: &[String]) -> (String, String) {
+    let store = std::sync::Arc::new(
+        concord_store::SqlStore::connect(&format!("sqlite://{}/w.db", dir.display()))
+            .await
+            .unwrap(),
+    );
+    let cosigner = concord_ledger::cosignature::Cosigner::generate("witness.test/w1").unwrap();
+    let vkey = cosigner.verifier().to_vkey();
+    let mut map = std::collections::HashMap::new();
+    for l in logs {
+        let v = Ed25519Verifier::from_vkey(l).unwrap();
+        map.insert(l.split('+').next().unwrap().to_owned(), vec![v]);
+    }
+    let app = concord_server::witness::witness_router(std::sync::Arc::new(
+        concord_server::witness::Witness {
+            cosigner,
+            logs: map,
+            store,
+        },
+    ));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}"), vkey)
+}
+
+async fn wait_published(log: &concord_ledger::log::Log, size: u64) -> Option<Vec<u8>> {
+    for _ in 0..100 {
+        if let Some((s, note)) = log.published_checkpoint()
+            && s >= size
+        {
+            return Some(note);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    None
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checkpoints_are_published_only_with_the_witness_quorum() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config {
+        data_dir: dir.path().join("log"),
+        load_bundled_corpus: false,
+        ..Config::default()
+    };
+    let log_vkey = concord::ledger::load_key(&config).unwrap().verifier_key();
+    let (url, wkey) = start_witness(dir.path(), std::slice::from_ref(&log_vkey)).await;
+    let witness = Ed25519Verifier::from_vkey(&wkey).unwrap();
+
+    // Two witnesses, one unreachable, quorum 2: nothing beyond what was published is served.
+    config.ledger.witnesses = vec![
+        format!("{url} {wkey}"),
+        format!("http://127.0.0.1:9 {wkey}"),
+    ];
+    config.ledger.quorum = Some(2);
+    let (log, _) = concord::ledger::open_log(&config).await.unwrap();
+    log.append("commitment", "a", &serde_json::json!({"x": 1}))
+        .await
+        .unwrap();
+    assert_eq!(log.size(), 1);
+    assert!(
+        wait_published(&log, 1).await.is_none(),
+        "published without the quorum"
+    );
+    drop(log);
+
+    // Quorum 1: the working witness's cosignature suffices.
+    config.ledger.quorum = Some(1);
+    let (log, _) = concord::ledger::open_log(&config).await.unwrap();
+    for i in 0..3 {
+        log.append("commitment", &format!("b{i}"), &serde_json::json!({"i": i}))
+            .await
+            .unwrap();
+    }
+    let note = wait_published(&log, 4)
+        .await
+        .expect("published with the quorum");
+    let n = Note::parse(&note).unwrap();
+    let cp = Checkpoint::parse(&n.text).unwrap();
+    assert_eq!(cp.size, 4);
+    let cosig = n
+        .signatures
+        .iter()
+        .find(|s| s.name == "witness.test/w1")
+        .expect("cosignature line");
+    concord_ledger::cosignature::verify(&witness, &n.text, cosig).unwrap();
+
+    // The witness follows the protocol: a stale old size gets 409 and the witness's size.
+    let stale = concord_ledger::witness::AddCheckpoint {
+        old_size: 0,
+        proof: vec![],
+        checkpoint: note.clone(),
+    };
+    let (status, body) =
+        concord_ledger::log::http_post(&format!("{url}/add-checkpoint"), &stale.to_body())
+            .await
+            .unwrap();
+    assert_eq!((status, String::from_utf8_lossy(&body).trim()), (409, "4"));
+    // A checkpoint signed by an unknown log key: 403.
+    let other = concord_ledger::Ed25519Signer::from_seed("localhost/concord-log", [1; 32]).unwrap();
+    let forged = concord_ledger::note::sign(&n.text, &[&other])
+        .unwrap()
+        .to_bytes();
+    let req = concord_ledger::witness::AddCheckpoint {
+        old_size: 4,
+        proof: vec![],
+        checkpoint: forged,
+    };
+    let (status, _) =
+        concord_ledger::log::http_post(&format!("{url}/add-checkpoint"), &req.to_body())
+            .await
+            .unwrap();
+    assert_eq!(status, 403);
+}

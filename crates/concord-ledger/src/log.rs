@@ -17,7 +17,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::checkpoint::Checkpoint;
 use crate::entry::{Entry, EntryError};
 use crate::merkle::{Hash, ProofError, SubtreeHashes, Tree, leaf_hash};
-use crate::note::{Ed25519Signer, Note, NoteSigner, NoteVerifier};
+use crate::note::{Ed25519Signer, Ed25519Verifier, Note, NoteSigner, NoteVerifier};
 use crate::tile::{TileId, encode_bundle, tile_hashes};
 
 /// Leaf hashes loaded per query when the tree is rebuilt.
@@ -48,6 +48,23 @@ pub struct LogConfig {
     pub max_batch: usize,
 }
 
+/// A witness the log asks for cosignatures (C2SP tlog-witness `add-checkpoint`).
+#[derive(Debug, Clone)]
+pub struct WitnessEndpoint {
+    /// Submission prefix, `http://HOST:PORT[/PATH]`; `/add-checkpoint` is appended.
+    pub url: String,
+    /// The witness's cosignature/v1 verifier key (type 0x04).
+    pub key: Ed25519Verifier,
+}
+
+/// Which witnesses to ask and how many cosignatures a checkpoint needs before it is published
+/// at `/log/checkpoint`. With no witnesses every checkpoint is published at once.
+#[derive(Debug, Clone, Default)]
+pub struct WitnessPolicy {
+    pub witnesses: Vec<WitnessEndpoint>,
+    pub quorum: usize,
+}
+
 /// What an append returns once its batch is durable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Receipt {
@@ -68,6 +85,8 @@ struct State {
     committed: u64,
     /// The latest committed checkpoint (signed note).
     checkpoint: Vec<u8>,
+    /// The latest checkpoint carrying the witness quorum (size, note with cosignatures).
+    published: Option<(u64, Vec<u8>)>,
 }
 
 /// A transparency log over a [`LedgerStore`].
@@ -77,6 +96,9 @@ pub struct Log {
     config: LogConfig,
     state: RwLock<State>,
     tx: mpsc::Sender<Pending>,
+    policy: WitnessPolicy,
+    /// Wakes the publisher after each batch.
+    notify: tokio::sync::Notify,
 }
 
 impl std::fmt::Debug for Log {
@@ -119,6 +141,18 @@ impl Log {
         signer: Ed25519Signer,
         config: LogConfig,
     ) -> Result<Arc<Log>, LogError> {
+        Log::open_with_witnesses(store, signer, config, WitnessPolicy::default()).await
+    }
+
+    /// Like [`Log::open`], publishing checkpoints only once `policy.quorum` of its witnesses
+    /// have cosigned them.
+    pub async fn open_with_witnesses(
+        store: Arc<dyn LedgerStore>,
+        signer: Ed25519Signer,
+        config: LogConfig,
+        policy: WitnessPolicy,
+    ) -> Result<Arc<Log>, LogError> {
+        let witnessed = !policy.witnesses.is_empty();
         let size = store.ledger_size().await?;
         let mut tree = Tree::new();
         load_tree(store.as_ref(), &mut tree, size).await?;
@@ -127,7 +161,7 @@ impl Log {
             None if size == 0 => {
                 let note = sign_checkpoint(&signer, &config.origin, &tree, 0);
                 store
-                    .ledger_append(0, &[], &stored(&tree, 0, note.clone()))
+                    .ledger_append(0, &[], &stored(&tree, 0, note.clone(), !witnessed))
                     .await?;
                 note
             }
@@ -143,6 +177,14 @@ impl Log {
                 c.note
             }
         };
+        let published = if witnessed {
+            store
+                .ledger_latest_published()
+                .await?
+                .map(|c| (c.size, c.note))
+        } else {
+            Some((size, checkpoint.clone()))
+        };
         let (tx, rx) = mpsc::channel(1024);
         let log = Arc::new(Log {
             store,
@@ -152,10 +194,16 @@ impl Log {
                 tree,
                 committed: size,
                 checkpoint,
+                published,
             }),
             tx,
+            policy,
+            notify: tokio::sync::Notify::new(),
         });
         tokio::spawn(sequence(Arc::downgrade(&log), rx));
+        if witnessed {
+            tokio::spawn(publish(Arc::downgrade(&log)));
+        }
         Ok(log)
     }
 
@@ -206,6 +254,11 @@ impl Log {
     pub fn checkpoint(&self) -> (u64, Vec<u8>) {
         let s = self.state.read().expect("log state lock");
         (s.committed, s.checkpoint.clone())
+    }
+
+    /// The latest published checkpoint (with the witness quorum's cosignatures), if any.
+    pub fn published_checkpoint(&self) -> Option<(u64, Vec<u8>)> {
+        self.state.read().expect("log state lock").published.clone()
     }
 
     pub fn size(&self) -> u64 {
@@ -284,13 +337,19 @@ impl Log {
                 }
                 let size = s.tree.size();
                 let note = sign_checkpoint(&self.signer, &self.config.origin, &s.tree, size);
-                (start, rows, stored(&s.tree, size, note))
+                let publish = self.policy.witnesses.is_empty();
+                (start, rows, stored(&s.tree, size, note, publish))
             };
             match self.store.ledger_append(start, &rows, &cp).await {
                 Ok(()) => {
                     let mut s = self.state.write().expect("log state lock");
                     s.committed = cp.size;
+                    if cp.published {
+                        s.published = Some((cp.size, cp.note.clone()));
+                    }
                     s.checkpoint = cp.note;
+                    drop(s);
+                    self.notify.notify_one();
                     return Ok(start);
                 }
                 Err(StoreError::LedgerConflict { actual, .. }) => {
@@ -346,12 +405,12 @@ fn sign_checkpoint(signer: &Ed25519Signer, origin: &str, tree: &Tree, size: u64)
         .to_bytes()
 }
 
-fn stored(tree: &Tree, size: u64, note: Vec<u8>) -> StoredCheckpoint {
+fn stored(tree: &Tree, size: u64, note: Vec<u8>, published: bool) -> StoredCheckpoint {
     StoredCheckpoint {
         size,
         root: tree.root_at(size).expect("size within tree").to_vec(),
         note,
-        published: true,
+        published,
     }
 }
 
@@ -416,5 +475,182 @@ async fn sequence(log: std::sync::Weak<Log>, mut rx: mpsc::Receiver<Pending>) {
                 }
             }
         }
+    }
+}
+
+/// The publisher: sends each new checkpoint to the witnesses (tlog-witness `add-checkpoint`),
+/// verifies their cosignatures and, once `quorum` have cosigned, stores the cosigned note as
+/// published. Retries every second while the latest checkpoint is unpublished.
+async fn publish(log: std::sync::Weak<Log>) {
+    let mut known: Vec<u64> = Vec::new();
+    loop {
+        let Some(l) = log.upgrade() else { return };
+        let (size, note) = {
+            let s = l.state.read().expect("log state lock");
+            (s.committed, s.checkpoint.clone())
+        };
+        let done = l.published_checkpoint().is_some_and(|(p, _)| p >= size);
+        if !done {
+            known.resize(l.policy.witnesses.len(), 0);
+            match cosign_round(&l, size, &note, &mut known).await {
+                Ok(true) => continue,
+                Ok(false) => {}
+                Err(e) => tracing::warn!("publishing checkpoint {size}: {e}"),
+            }
+        }
+        // Wake on the next batch, or after a second to retry (and to notice the log closing:
+        // only a weak reference is kept between rounds).
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(1), l.notify.notified()).await;
+    }
+}
+
+/// One round of cosigning; true if the checkpoint was published.
+async fn cosign_round(
+    log: &Log,
+    size: u64,
+    note: &[u8],
+    known: &mut [u64],
+) -> Result<bool, String> {
+    let parsed = Note::parse(note).map_err(|e| e.to_string())?;
+    let mut lines = Vec::new();
+    for (i, w) in log.policy.witnesses.iter().enumerate() {
+        for _attempt in 0..2 {
+            let old = known[i].min(size);
+            let proof = if old == 0 || old == size {
+                Vec::new()
+            } else {
+                log.consistency_proof(old, size)
+                    .map_err(|e| e.to_string())?
+            };
+            let body = crate::witness::AddCheckpoint {
+                old_size: old,
+                proof,
+                checkpoint: note.to_vec(),
+            }
+            .to_body();
+            let url = format!("{}/add-checkpoint", w.url.trim_end_matches('/'));
+            let (status, reply) = match http_post(&url, &body).await {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::warn!("witness {url}: {e}");
+                    break;
+                }
+            };
+            if status == 409 {
+                // The witness is at another size: learn it and try again.
+                let text = String::from_utf8_lossy(&reply);
+                match crate::checkpoint::parse_decimal(text.trim()) {
+                    Some(n) => known[i] = n,
+                    None => break,
+                }
+                continue;
+            }
+            if status != 200 {
+                tracing::warn!(
+                    "witness {url} refused checkpoint {size}: {status} {}",
+                    String::from_utf8_lossy(&reply).trim()
+                );
+                break;
+            }
+            let text = String::from_utf8_lossy(&reply);
+            for (n, line) in text.lines().enumerate() {
+                if let Ok(sig) = crate::note::parse_signature_line(line, n + 1)
+                    && crate::cosignature::verify(&w.key, &parsed.text, &sig).is_ok()
+                {
+                    lines.push(sig);
+                    known[i] = size;
+                    break;
+                }
+            }
+            break;
+        }
+    }
+    if lines.len() < log.policy.quorum.max(1) {
+        return Ok(false);
+    }
+    let mut cosigned = parsed;
+    cosigned.signatures.extend(lines);
+    let bytes = cosigned.to_bytes();
+    let root = log.root_at(size).map_err(|e| e.to_string())?;
+    log.store
+        .ledger_update_checkpoint(&StoredCheckpoint {
+            size,
+            root: root.to_vec(),
+            note: bytes.clone(),
+            published: true,
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut s = log.state.write().expect("log state lock");
+    if s.published.as_ref().is_none_or(|(p, _)| *p < size) {
+        s.published = Some((size, bytes));
+    }
+    Ok(true)
+}
+
+/// A minimal HTTP/1.1 POST for `http://` witness URLs (no TLS: put a TLS-terminating proxy in
+/// front of a remote witness). Returns the status and body.
+pub async fn http_post(url: &str, body: &[u8]) -> Result<(u16, Vec<u8>), String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or_else(|| format!("{url}: only http:// witness URLs are supported"))?;
+    let (host, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let fut = async {
+        let mut conn = tokio::net::TcpStream::connect(host)
+            .await
+            .map_err(|e| format!("{url}: {e}"))?;
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        conn.write_all(head.as_bytes())
+            .await
+            .map_err(|e| e.to_string())?;
+        conn.write_all(body).await.map_err(|e| e.to_string())?;
+        let mut buf = Vec::new();
+        conn.take(1 << 20)
+            .read_to_end(&mut buf)
+            .await
+            .map_err(|e| e.to_string())?;
+        let split = buf
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .ok_or("malformed HTTP response")?;
+        let head = String::from_utf8_lossy(&buf[..split]).into_owned();
+        let status = head
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .ok_or("malformed HTTP status line")?;
+        let mut body = buf[split + 4..].to_vec();
+        if head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked")
+        {
+            body = dechunk(&body).ok_or("malformed chunked body")?;
+        }
+        Ok((status, body))
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(10), fut)
+        .await
+        .map_err(|_| format!("{url}: timed out"))?
+}
+
+fn dechunk(mut data: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    loop {
+        let eol = data.windows(2).position(|w| w == b"\r\n")?;
+        let size =
+            usize::from_str_radix(std::str::from_utf8(&data[..eol]).ok()?.trim(), 16).ok()?;
+        data = &data[eol + 2..];
+        if size == 0 {
+            return Some(out);
+        }
+        out.extend_from_slice(data.get(..size)?);
+        data = data.get(size + 2..)?;
     }
 }

@@ -35,6 +35,7 @@ mod error;
 mod i18n;
 mod log;
 mod pages;
+pub mod witness;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;

@@ -55,7 +55,10 @@ fn log_error(e: LogError) -> ApiError {
 const TEXT: &str = "text/plain; charset=utf-8";
 
 async fn checkpoint(State(s): State<AppState>) -> Result<Response, ApiError> {
-    let (_, note) = log(&s)?.checkpoint();
+    // Only a checkpoint with the witness quorum is published (all of them without witnesses).
+    let (_, note) = log(&s)?.published_checkpoint().ok_or_else(|| {
+        ApiError::NotFound("no checkpoint has reached the witness quorum yet".into())
+    })?;
     Ok((
         [
             (header::CONTENT_TYPE, TEXT),
