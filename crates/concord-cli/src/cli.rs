@@ -193,6 +193,24 @@ pub enum Command {
     Schema,
     /// Print the configuration in effect, as TOML.
     Config,
+    /// The transparency log: key, checkpoint, append, verify, prove (docs/ledger.md).
+    #[command(subcommand)]
+    Ledger(crate::ledger::LedgerCommand),
+    /// Run a tlog-witness (C2SP add-checkpoint, cosignature/v1) for the given logs; prints the
+    /// witness's verifier key. State is kept in the configured database.
+    Witness {
+        /// Witness name (key name), e.g. witness.example.org/w1.
+        #[arg(long)]
+        name: String,
+        /// Witness private key (created, mode 0600, if missing). Default: DATA_DIR/witness.key.
+        #[arg(long)]
+        key_file: Option<PathBuf>,
+        /// Verifier key of a log to witness (repeatable).
+        #[arg(long = "log", value_name = "VKEY", required = true)]
+        logs: Vec<String>,
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        addr: SocketAddr,
+    },
 }
 
 impl Cli {
@@ -308,6 +326,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Init => {
             let store = open_store(&config).await?;
+            eprintln!(
+                "log key: {}",
+                crate::ledger::load_key(&config)?.verifier_key()
+            );
             println!(
                 "{}: {} documents, {} actors, {} taxonomies",
                 concord_store::redact_url(&config.database_url()),
@@ -386,6 +408,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print!("{}", config.to_toml());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Ledger(cmd) => crate::ledger::run(&config, cmd).await,
+        Command::Witness {
+            name,
+            key_file,
+            logs,
+            addr,
+        } => crate::ledger::witness(&config, &name, key_file, &logs, addr).await,
     }
 }
 

@@ -44,6 +44,8 @@ pub struct Config {
     pub tagger: TaggerConfig,
     /// Sign-in for editors (`[auth]` table).
     pub auth: AuthConfig,
+    /// The transparency log (`[ledger]` table).
+    pub ledger: LedgerConfig,
 }
 
 /// Settings of the editors' sign-in (see docs/security.md).
@@ -74,6 +76,38 @@ impl AuthConfig {
     /// Whether cookies are marked `Secure` when serving on `addr`.
     pub fn secure_cookies_for(&self, addr: &SocketAddr) -> bool {
         self.secure_cookies.unwrap_or(!addr.ip().is_loopback())
+    }
+}
+
+/// Settings of the transparency log (docs/ledger.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LedgerConfig {
+    /// The log's private key, created (mode 0600) on first use. Env: `CONCORD_LEDGER_KEY_FILE`.
+    /// Default: `ledger.key` in the data directory.
+    pub key_file: Option<PathBuf>,
+    /// Checkpoint origin and key name: the log's URL without scheme, e.g.
+    /// `concord.example.org/log`. Env: `CONCORD_LEDGER_ORIGIN`. Default: `localhost/concord-log`.
+    pub origin: String,
+    /// Most entries sequenced in one batch (one transaction, one fsync). Default: 4096.
+    pub max_batch: usize,
+    /// Witnesses asked to cosign each checkpoint, as `"http://HOST:PORT WITNESS_VKEY"`.
+    /// Default: none (every checkpoint is published at once).
+    pub witnesses: Vec<String>,
+    /// Cosignatures a checkpoint needs before `/log/checkpoint` publishes it. Default: all
+    /// configured witnesses.
+    pub quorum: Option<usize>,
+}
+
+impl Default for LedgerConfig {
+    fn default() -> Self {
+        LedgerConfig {
+            key_file: None,
+            origin: "localhost/concord-log".into(),
+            max_batch: 4096,
+            witnesses: Vec::new(),
+            quorum: None,
+        }
     }
 }
 
@@ -116,6 +150,7 @@ impl Default for Config {
             log: "info".into(),
             tagger: TaggerConfig::default(),
             auth: AuthConfig::default(),
+            ledger: LedgerConfig::default(),
         }
     }
 }
@@ -212,6 +247,12 @@ impl Config {
         if let Some(v) = env("CONCORD_LLM_API_KEY") {
             config.tagger.llm.api_key = Some(v);
         }
+        if let Some(v) = env("CONCORD_LEDGER_KEY_FILE") {
+            config.ledger.key_file = Some(v.into());
+        }
+        if let Some(v) = env("CONCORD_LEDGER_ORIGIN") {
+            config.ledger.origin = v;
+        }
 
         if let Some(v) = &flags.data_dir {
             config.data_dir = v.clone();
@@ -231,6 +272,11 @@ impl Config {
         if config.auth.session_hours == 0 || config.auth.login_attempts_per_minute == 0 {
             bail!("auth.session_hours and auth.login_attempts_per_minute must be at least 1");
         }
+        if config.ledger.max_batch == 0 {
+            bail!("ledger.max_batch must be at least 1");
+        }
+        concord_ledger::note::check_key_name(&config.ledger.origin)
+            .map_err(|e| anyhow::anyhow!("ledger.origin: {e}"))?;
         Ok(config)
     }
 
@@ -245,6 +291,14 @@ impl Config {
                 .unwrap_or_default();
             anyhow::anyhow!("{}{line}: {}", path.display(), e.message())
         })
+    }
+
+    /// The log key file in effect.
+    pub fn ledger_key_file(&self) -> PathBuf {
+        self.ledger
+            .key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("ledger.key"))
     }
 
     /// The database URL in effect.

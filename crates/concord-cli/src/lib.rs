@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod consensus;
 pub mod deliberate;
+pub mod ledger;
 pub mod tag;
 pub mod user;
 
@@ -78,11 +79,15 @@ pub async fn serve(
     auth.session_seconds = i64::from(config.auth.session_hours) * 3600;
     auth.login_attempts = config.auth.login_attempts_per_minute;
     auth.max_upload_bytes = config.max_file_mib * 1024 * 1024;
+    let (ledger, _) = ledger::open_log(config)
+        .await
+        .context("cannot open the transparency log")?;
     let state = AppState {
         search: Arc::new(search),
         store,
         blocs: Arc::new(load_blocs(config)?),
         auth: Arc::new(auth),
+        ledger: Some(ledger),
     };
     // Dropped (stopped) when serving ends.
     let _follower = (config.search_follow_secs > 0).then(|| {

@@ -39,7 +39,9 @@ mod consensus;
 mod editor;
 mod error;
 mod i18n;
+mod log;
 mod pages;
+pub mod witness;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -69,6 +71,8 @@ pub struct AppState {
     pub search: Arc<concord_search::SearchIndex>,
     /// Sign-in settings and the login rate limiter (see [`auth`]).
     pub auth: Arc<auth::AuthSettings>,
+    /// The transparency log, if this server runs one.
+    pub ledger: Option<Arc<concord_ledger::log::Log>>,
 }
 
 impl AppState {
@@ -240,6 +244,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/openapi.json", get(openapi))
         .merge(auth::routes())
         .merge(editor::routes(state.auth.max_upload_bytes))
+        .merge(log::router())
         .fallback(|| async { ApiError::NotFound("no such route".into()) })
         // Pages load nothing from elsewhere and cannot be framed.
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -789,6 +794,7 @@ pub const API_ROUTES: &[&str] = &[
     "/api/v1/search",
     "/api/v1/export",
     "/api/openapi.json",
+    "/api/v1/log",
 ];
 
 /// The OpenAPI 3.1 document, kept by hand beside the code.

@@ -16,6 +16,7 @@
 //! leaves nothing half-written.
 
 pub mod accounts;
+pub mod ledger;
 mod postgres;
 mod sql;
 mod sqlite;
@@ -29,6 +30,7 @@ use serde::{Deserialize, Serialize};
 pub use accounts::{
     AccountStore, AuditEntry, NewAudit, NewSession, Role, Session, User, UserCredentials,
 };
+pub use ledger::LedgerStore;
 pub use sql::SqlStore;
 
 /// Errors from the store. Messages name what failed; database internals stay in `source`.
@@ -46,6 +48,8 @@ pub enum StoreError {
     Corrupt { id: String, reason: String },
     #[error("invalid query: {0}")]
     InvalidQuery(String),
+    #[error("the log has {actual} entries, not {expected} as sequenced (another writer appended)")]
+    LedgerConflict { expected: u64, actual: u64 },
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
