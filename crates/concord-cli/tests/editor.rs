@@ -462,10 +462,22 @@ async fn sign_in_roles_csrf_edits_audit_and_escaping() {
         .await
         .unwrap();
     assert_eq!(hits["items"][0]["id"], "hostile_doc", "{hits}");
+    // both writes (create, edit) are entries of the transparency log
+    let log_size = || async {
+        let v: Value = reqwest::get(web.url("/api/v1/log"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        v["size"].as_u64().unwrap()
+    };
+    assert_eq!(log_size().await, 2);
 
     // the same form again was made from version 1: a conflict, nothing written
     let r = post_form("/documents/hostile_doc/edit", editor.clone(), edit).await;
     assert_eq!(r.status(), 422);
+    assert_eq!(log_size().await, 2, "a refused write is not logged");
     assert!(
         r.text()
             .await

@@ -669,6 +669,12 @@ async fn save(
         return Ok(false);
     };
     tracing::info!(user = %session.user.username, document = %id, version = written.version, action, "document written");
+    s.record(
+        "document",
+        &id,
+        json!({ "action": action, "by": session.user.username, "version": written.version, "content_hash": new.content_hash }),
+    )
+    .await?;
     s.reindex(&id).await?;
     Ok(true)
 }
@@ -1076,6 +1082,12 @@ async fn upload_inner(
         return Ok(fail(lang.t("err.stale").to_owned(), has_text));
     };
     tracing::info!(user = %session.user.username, document = %id, version = written.version, "text uploaded");
+    s.record(
+        "document",
+        id,
+        json!({ "action": "upload_text", "by": session.user.username, "version": written.version, "content_hash": new.content_hash }),
+    )
+    .await?;
     s.reindex(id).await?;
     Ok(Redirect::to(&format!(
         "/documents/{}?lang={}",

@@ -89,6 +89,24 @@ impl AppState {
             .map_err(|e| ApiError::Internal(format!("search index update failed: {e}")))
     }
 
+    /// Appends a record of a write to the transparency log, when this server runs one. The
+    /// entry carries the content hash, so the log commits to the content without holding it.
+    async fn record(
+        &self,
+        kind: &str,
+        id: &str,
+        record: serde_json::Value,
+    ) -> Result<Option<u64>, ApiError> {
+        let Some(log) = &self.ledger else {
+            return Ok(None);
+        };
+        let receipt = log
+            .append(kind, id, &record)
+            .await
+            .map_err(|e| ApiError::Internal(format!("transparency log append failed: {e}")))?;
+        Ok(Some(receipt.index))
+    }
+
     /// The id of a document's bloc ("" if none).
     fn bloc_id(&self, d: &Document) -> String {
         self.blocs
