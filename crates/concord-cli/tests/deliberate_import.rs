@@ -2,6 +2,8 @@
 //! Polis open-data conversation (bg2050-volunteers, CC BY 4.0, attribution in
 //! crates/concord-deliberation/tests/data/polis/README.md), stored in a SQLite database.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -150,4 +152,81 @@ fn a_bad_row_names_its_line_and_stores_nothing() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("votes.csv:3:"), "{err}");
     assert!(list(&data).is_empty());
+}
+
+/// The pages and the API on a conversation imported by the binary, with a hostile statement.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_and_api_of_an_imported_conversation() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let conv = tmp.path().join("hostile");
+    copy_conversation(&conv);
+    // A statement whose text is markup: it must reach the page escaped.
+    let comments = std::fs::read_to_string(conv.join("comments.csv")).unwrap();
+    let hostile = "<script>alert(1)</script> & \"quoted\"";
+    let comments = comments.replacen(
+        "I hope it can retain its southern hospitality",
+        &format!("\"{}\"", hostile.replace('"', "\"\"")),
+        1,
+    );
+    std::fs::write(conv.join("comments.csv"), comments).unwrap();
+    ok(concord(
+        &data,
+        &[
+            "deliberate",
+            "import",
+            conv.to_str().unwrap(),
+            "--id",
+            "hostile",
+            "--title-zh",
+            "测试对话",
+        ],
+    ));
+
+    let config = concord::Config {
+        data_dir: data.clone(),
+        ..concord::Config::default()
+    };
+    let s = common::Server::start(config).await;
+    for lang in ["en", "zh"] {
+        let r = reqwest::get(s.url(&format!("/deliberations?lang={lang}")))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let body = r.text().await.unwrap();
+        assert!(body.contains("/deliberations/hostile"), "{body}");
+
+        let r = reqwest::get(s.url(&format!("/deliberations/hostile?lang={lang}")))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let body = r.text().await.unwrap();
+        assert!(body.contains(&format!("<html lang=\"{lang}\"")));
+        assert!(body.contains("role=\"img\"") && body.contains("<circle"));
+        assert!(!body.contains("<script>alert(1)</script>"));
+        assert!(
+            body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "not shown escaped"
+        );
+        assert!(!body.contains("delib."), "an untranslated key");
+        if lang == "zh" {
+            assert!(body.contains("测试对话") && body.contains("意见群组"));
+        } else {
+            assert!(body.contains("Opinion groups") && body.contains("Inclusive consensus"));
+        }
+    }
+
+    let r = reqwest::get(s.url("/deliberations/nope")).await.unwrap();
+    assert_eq!(r.status(), 404);
+    let (status, v) = s.get("/api/v1/deliberations/nope").await;
+    assert_eq!(status, 404);
+    assert_eq!(v["status"], 404);
+    assert_eq!(v["code"], "not_found");
+
+    let (status, v) = s.get("/api/v1/deliberations/hostile").await;
+    assert_eq!(status, 200);
+    assert_eq!(v["conversation"]["id"], "hostile");
+    assert_eq!(v["analysis"]["groups"].as_array().unwrap().len(), 2);
+    assert!(v["anonymous_participants"].as_u64().unwrap() > 0);
+    s.stop().await;
 }
