@@ -184,7 +184,8 @@ pub enum Command {
         #[arg(long, default_value = "text", value_parser = ["text", "json"])]
         format: String,
     },
-    /// Deliberation (Polis-compatible): analyse Polis open-data exports.
+    /// Deliberation (Polis-compatible): analyse Polis open-data exports, import them into the
+    /// database, list and analyse stored conversations.
     Deliberate {
         #[command(subcommand)]
         command: crate::deliberate::DeliberateCommand,
@@ -399,7 +400,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit { limit, format } => {
             crate::user::audit(&config, limit, format == "json").await
         }
-        Command::Deliberate { command } => crate::deliberate::run(command),
+        Command::Deliberate { command } => crate::deliberate::run(&config, command).await,
         Command::Schema => {
             print!("{}", concord_import::export_json_schema());
             Ok(ExitCode::SUCCESS)

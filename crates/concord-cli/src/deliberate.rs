@@ -1,5 +1,6 @@
 //! `concord deliberate`: the deliberation engine (`concord-deliberation`) on Polis open-data
-//! export folders, without a server or database.
+//! export folders (`analyze DIR`, without a database), and conversations stored in the
+//! platform's database (`import`, `list`, `analyze --id`).
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -12,7 +13,10 @@ use concord_deliberation::{
     Analysis, InclusiveParams, Params, PolisExport, analyze, cluster, explain_groups, math_json,
     polis_csv, read_export_dir,
 };
+use concord_store::{ConversationInfo, ConversationStatus};
 use serde_json::{Value, json};
+
+use crate::{Config, open_store};
 
 #[derive(Debug, Subcommand)]
 pub enum DeliberateCommand {
@@ -20,7 +24,12 @@ pub enum DeliberateCommand {
     /// participants-votes.csv): opinion groups, consensus, group-aware consensus,
     /// representative statements, inclusive consensus.
     Analyze {
-        dir: PathBuf,
+        /// A Polis export folder; or use --id for a stored conversation.
+        #[arg(required_unless_present = "id")]
+        dir: Option<PathBuf>,
+        /// Analyse the stored conversation with this id instead of a folder.
+        #[arg(long, conflicts_with = "dir")]
+        id: Option<String>,
         #[arg(long, default_value = "text", value_parser = ["text", "json"])]
         format: String,
         /// Also write Polis's math object (math JSON) to this file.
@@ -39,6 +48,27 @@ pub enum DeliberateCommand {
         #[arg(long, default_value_t = 20)]
         min_votes: u32,
     },
+    /// Load a Polis open-data export folder into the database as one conversation, in one
+    /// transaction. Importing again with the same id replaces the stored conversation (its
+    /// statements, participants and votes).
+    Import {
+        dir: PathBuf,
+        /// Conversation id (a-z, 0-9, - and _; at most 64). Default: the folder name, lowercased,
+        /// other characters turned into `-`.
+        #[arg(long)]
+        id: Option<String>,
+        /// English title. Default: the export's topic (summary.csv), else the id.
+        #[arg(long)]
+        title: Option<String>,
+        /// Chinese title.
+        #[arg(long)]
+        title_zh: Option<String>,
+    },
+    /// List the stored conversations with their counts.
+    List {
+        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+        format: String,
+    },
     /// Time a full recompute on a synthetic conversation (deterministic data) and report the
     /// peak memory of the process.
     Bench {
@@ -54,9 +84,107 @@ pub enum DeliberateCommand {
     },
 }
 
+/// The default conversation id for an export folder: its name, lowercased, with every other
+/// character than a-z, 0-9, `-` and `_` turned into `-`.
+fn slug_of(dir: &Path) -> String {
+    let name = dir
+        .canonicalize()
+        .ok()
+        .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_default();
+    let s: String = name
+        .to_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(64)
+        .collect();
+    s
+}
+
+async fn import(
+    config: &Config,
+    dir: &Path,
+    id: Option<String>,
+    title: Option<String>,
+    title_zh: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let id = id.unwrap_or_else(|| slug_of(dir));
+    anyhow::ensure!(
+        concord_store::deliberation::valid_slug(&id),
+        "invalid conversation id {id:?}: use 1-64 characters a-z, 0-9, - and _ (--id)"
+    );
+    let data = read_export_dir(dir)
+        .with_context(|| format!("cannot read the Polis export in {}", dir.display()))?;
+    let conv = &data.conversation;
+    let topic = (!conv.topic.trim().is_empty()).then(|| conv.topic.trim().to_string());
+    let info = ConversationInfo {
+        id: id.clone(),
+        title_en: title.or(topic).or_else(|| Some(id.clone())),
+        title_zh,
+        description: conv.description.clone(),
+        created_at: String::new(),
+        status: ConversationStatus::Open,
+    };
+    let store = open_store(config).await?;
+    let replaced = store
+        .deliberation()
+        .replace_conversation(&info, conv)
+        .await
+        .with_context(|| format!("cannot store conversation {id}"))?;
+    println!(
+        "{} conversation {id}: {} statements, {} participants, {} votes",
+        if replaced { "replaced" } else { "imported" },
+        conv.statements.len(),
+        conv.participants.len(),
+        conv.votes.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn list(config: &Config, json: bool) -> anyhow::Result<ExitCode> {
+    let store = open_store(config).await?;
+    let all = store.deliberation().list_conversations().await?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, &all)?;
+        writeln!(out)?;
+    } else {
+        for c in &all {
+            writeln!(
+                out,
+                "{}\t{}\t{} statements\t{} participants\t{} votes\t{}",
+                c.info.id,
+                c.info.status.as_str(),
+                c.statements,
+                c.participants,
+                c.votes,
+                c.info
+                    .title_en
+                    .as_deref()
+                    .or(c.info.title_zh.as_deref())
+                    .unwrap_or("")
+            )?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Runs a `deliberate` subcommand.
-pub fn run(cmd: DeliberateCommand) -> anyhow::Result<ExitCode> {
+pub async fn run(config: &Config, cmd: DeliberateCommand) -> anyhow::Result<ExitCode> {
     match cmd {
+        DeliberateCommand::Import {
+            dir,
+            id,
+            title,
+            title_zh,
+        } => import(config, &dir, id, title, title_zh).await,
+        DeliberateCommand::List { format } => list(config, format == "json").await,
         DeliberateCommand::Bench {
             participants,
             statements,
@@ -100,6 +228,7 @@ pub fn run(cmd: DeliberateCommand) -> anyhow::Result<ExitCode> {
         }
         DeliberateCommand::Analyze {
             dir,
+            id,
             format,
             math,
             export,
@@ -110,8 +239,28 @@ pub fn run(cmd: DeliberateCommand) -> anyhow::Result<ExitCode> {
             if !(0.0..=1.0).contains(&threshold) {
                 anyhow::bail!("--threshold must be between 0 and 1, not {threshold}");
             }
-            let data = read_export_dir(&dir)
-                .with_context(|| format!("cannot read the Polis export in {}", dir.display()))?;
+            let data = match (&dir, &id) {
+                (Some(dir), _) => read_export_dir(dir).with_context(|| {
+                    format!("cannot read the Polis export in {}", dir.display())
+                })?,
+                (None, Some(id)) => {
+                    let store = open_store(config).await?;
+                    let Some(conversation) = store.deliberation().load_conversation(id).await?
+                    else {
+                        anyhow::bail!(
+                            "no stored conversation {id:?} (see concord deliberate list)"
+                        );
+                    };
+                    // The stored history is a full vote history, as votes.csv is.
+                    PolisExport {
+                        conversation,
+                        groups: BTreeMap::new(),
+                        group_informed_consensus: BTreeMap::new(),
+                        votes_source: polis_csv::VotesSource::VotesCsv,
+                    }
+                }
+                (None, None) => anyhow::bail!("give an export folder or --id"),
+            };
             let params = Params {
                 given_groups: exported_groups.then(|| data.groups.clone()),
                 inclusive: InclusiveParams {

@@ -170,6 +170,10 @@ async fn check_api(s: &Server) {
     routes.sort_unstable();
     assert_eq!(documented, routes);
     for route in concord_server::API_ROUTES {
+        if route.starts_with("/api/v1/deliberations/") {
+            // Needs an imported conversation: tests/deliberate_import.rs checks it.
+            continue;
+        }
         let path = route
             .replace("{id}", "eu_ai_act_2024")
             .replace("{version}", "1");

@@ -36,6 +36,7 @@
 pub mod auth;
 mod cite;
 mod consensus;
+mod deliberation;
 mod editor;
 mod error;
 mod i18n;
@@ -260,6 +261,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/documents/{id}/cite", get(cite_document))
         .route("/api/v1/export", get(export))
         .route("/api/openapi.json", get(openapi))
+        .merge(deliberation::routes())
         .merge(auth::routes())
         .merge(editor::routes(state.auth.max_upload_bytes))
         .merge(log::router())
@@ -811,6 +813,7 @@ pub const API_ROUTES: &[&str] = &[
     "/api/v1/consensus",
     "/api/v1/search",
     "/api/v1/export",
+    "/api/v1/deliberations/{id}",
     "/api/openapi.json",
     "/api/v1/log",
 ];

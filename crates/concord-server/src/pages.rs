@@ -37,6 +37,7 @@ pub fn layout(lang: Lang, title: &str, switch: &str, body: Markup) -> String {
                         a href={ "/best-practices?lang=" (lang.code()) } { (lang.t("nav.cases")) }
                         a href={ "/map?lang=" (lang.code()) } { (lang.t("nav.map")) }
                         a href={ "/consensus?lang=" (lang.code()) } { (lang.t("nav.consensus")) }
+                        a href={ "/deliberations?lang=" (lang.code()) } { (lang.t("nav.deliberations")) }
                         a href="/api/openapi.json" { (lang.t("nav.api")) }
                     }
                     a href=(switch) lang=(lang.other().code()) hreflang=(lang.other().code()) { (lang.t("lang.switch")) }

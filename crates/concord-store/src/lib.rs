@@ -16,6 +16,7 @@
 //! leaves nothing half-written.
 
 pub mod accounts;
+pub mod deliberation;
 pub mod ledger;
 mod postgres;
 mod sql;
@@ -29,6 +30,9 @@ use serde::{Deserialize, Serialize};
 
 pub use accounts::{
     AccountStore, AuditEntry, NewAudit, NewSession, Role, Session, User, UserCredentials,
+};
+pub use deliberation::{
+    ConversationInfo, ConversationStatus, ConversationSummary, DeliberationStore, NewParticipant,
 };
 pub use ledger::LedgerStore;
 pub use sql::SqlStore;
@@ -189,6 +193,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// Editors' accounts, sessions and the audit trail (see [`accounts`]).
     fn accounts(&self) -> &dyn AccountStore;
+
+    /// Deliberation conversations and their votes (see [`deliberation`]).
+    fn deliberation(&self) -> &dyn DeliberationStore;
 }
 
 /// Opens (creating if needed) the store at `url` and runs its migrations.

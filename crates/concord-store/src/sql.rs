@@ -477,6 +477,10 @@ impl Store for SqlStore {
     fn accounts(&self) -> &dyn crate::AccountStore {
         self
     }
+
+    fn deliberation(&self) -> &dyn crate::DeliberationStore {
+        self
+    }
 }
 
 /// Tables that hold one JSON record per id (actors, taxonomies, label sets).
