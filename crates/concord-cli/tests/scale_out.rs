@@ -14,12 +14,15 @@ use concord::Config;
 use concord_testkit::TempPostgres;
 
 fn config(data_dir: &Path, database_url: Option<String>) -> Config {
-    Config {
+    let mut c = Config {
         data_dir: data_dir.to_path_buf(),
         database_url,
         search_follow_secs: 1,
         ..Config::default()
-    }
+    };
+    // Servers sharing a database share its transparency log, so they share the log's key.
+    c.ledger.key_file = data_dir.parent().map(|p| p.join("ledger.key"));
+    c
 }
 
 /// `concord import` of one document whose title carries `word`, into `database_url` (or the

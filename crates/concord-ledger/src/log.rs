@@ -32,7 +32,7 @@ pub enum LogError {
     #[error(transparent)]
     Proof(#[from] ProofError),
     #[error(
-        "the stored log does not match its latest checkpoint ({0}); run `concord ledger verify`"
+        "the stored log does not match its latest checkpoint ({0}); run `concord ledger verify` (servers sharing one database must share one log key: set the same [ledger] key_file)"
     )]
     Inconsistent(String),
     #[error("the sequencer has stopped")]
