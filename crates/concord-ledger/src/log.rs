@@ -37,6 +37,9 @@ pub enum LogError {
     Inconsistent(String),
     #[error("the sequencer has stopped")]
     Stopped,
+    /// The batch holding this entry could not be written (the message is the batch's error).
+    #[error("append failed: {0}")]
+    Failed(String),
 }
 
 /// Settings of a log.
@@ -319,7 +322,7 @@ impl Log {
 
     /// Integrates one batch: extends the tree, signs, commits; undoes the tree on failure.
     async fn integrate(&self, batch: &[(String, String, Vec<u8>)]) -> Result<u64, LogError> {
-        for _attempt in 0..8 {
+        for attempt in 0..8 {
             let (start, rows, cp) = {
                 let mut s = self.state.write().expect("log state lock");
                 let start = s.committed;
@@ -376,7 +379,12 @@ impl Log {
                         .expect("log state lock")
                         .tree
                         .truncate(start);
-                    return Err(e.into());
+                    if !e.is_transient() {
+                        return Err(e.into());
+                    }
+                    // Another writer holds the database: back off, then integrate again.
+                    tracing::debug!("ledger append: {e}; retrying");
+                    tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
                 }
             }
         }
@@ -471,7 +479,7 @@ async fn sequence(log: std::sync::Weak<Log>, mut rx: mpsc::Receiver<Pending>) {
                 let msg = e.to_string();
                 tracing::error!("ledger batch of {} entries failed: {msg}", all.len());
                 for p in batch {
-                    let _ = p.reply.send(Err(LogError::Inconsistent(msg.clone())));
+                    let _ = p.reply.send(Err(LogError::Failed(msg.clone())));
                 }
             }
         }

@@ -56,6 +56,21 @@ pub enum StoreError {
     LedgerConflict { expected: u64, actual: u64 },
 }
 
+impl StoreError {
+    /// A conflict with another writer that a retry of the whole transaction can get past:
+    /// SQLite busy or locked (including a WAL snapshot that went stale, which does not wait
+    /// for the busy timeout), a PostgreSQL serialization failure or deadlock.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::Database(db)) => matches!(
+                db.code().as_deref(),
+                Some("5" | "6" | "517" | "40001" | "40P01")
+            ),
+            _ => false,
+        }
+    }
+}
+
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Which database a store talks to.
