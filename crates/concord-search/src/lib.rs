@@ -373,15 +373,17 @@ impl SearchIndex {
         }
         let (query, principles) = self.query(q);
         let searcher = self.reader.searcher();
-        // Two passes: ranking alone can skip blocks that cannot reach the top `limit`, which
-        // it cannot do while a combined collector also needs every match; counting needs no scores.
-        let top = searcher.search(
+        // One pass: this query mixes phrase, fuzzy and nested clauses, so ranking scores every
+        // match anyway and a separate counting pass only doubled the work (measured).
+        let (top, total) = searcher.search(
             &query,
-            &TopDocs::with_limit(limit)
-                .and_offset(offset)
-                .order_by_score(),
+            &(
+                TopDocs::with_limit(limit)
+                    .and_offset(offset)
+                    .order_by_score(),
+                Count,
+            ),
         )?;
-        let total = searcher.search(&query, &Count)?;
         let snippets = |field: Field| {
             let mut terms = BTreeMap::new();
             query.query_terms(&mut |term, _| {
