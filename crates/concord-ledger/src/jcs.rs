@@ -36,14 +36,16 @@ fn write_value(v: &Value, out: &mut String) -> Result<(), JcsError> {
         Value::Number(n) => {
             let f = if let Some(u) = n.as_u64() {
                 let f = u as f64;
-                // Integers beyond 2^53 would change value silently: refuse instead.
-                if f >= 18446744073709551616.0 || f as u64 != u {
+                // Integers beyond 2^53 would change value silently: refuse them, unless the
+                // digits are already the canonical form of that double (canonical output of a
+                // large double, e.g. 5940839265452669000, must canonicalize to itself).
+                if (f >= 18446744073709551616.0 || f as u64 != u) && !is_canonical(f, n) {
                     return Err(JcsError::InexactNumber(n.to_string()));
                 }
                 f
             } else if let Some(i) = n.as_i64() {
                 let f = i as f64;
-                if f < -9223372036854775808.0 || f as i64 != i {
+                if (f < -9223372036854775808.0 || f as i64 != i) && !is_canonical(f, n) {
                     return Err(JcsError::InexactNumber(n.to_string()));
                 }
                 f
@@ -106,6 +108,13 @@ pub fn format_number(f: f64) -> String {
     let mut s = String::new();
     write_number(f, &mut s);
     s
+}
+
+/// Whether `n`'s digits are exactly how `f` is written canonically.
+fn is_canonical(f: f64, n: &serde_json::Number) -> bool {
+    let mut s = String::new();
+    write_number(f, &mut s);
+    s == n.to_string()
 }
 
 fn write_number(f: f64, out: &mut String) {

@@ -223,3 +223,19 @@ fn witness_checks_follow_the_protocol() {
         422
     );
 }
+
+/// Regression (found by `canonical_json_is_idempotent`): a double above 2^53 is written as an
+/// integer (5.940839265452669e18 → "5940839265452669000"), and that canonical text was then
+/// refused as an inexact integer when canonicalized again. Integers that are not the canonical
+/// form of their double are still refused.
+#[test]
+fn canonical_large_double_canonicalizes_to_itself() {
+    let c = concord_ledger::jcs::canonicalize(&serde_json::json!(5.940839265452669e18)).unwrap();
+    assert_eq!(c, "5940839265452669000");
+    assert_eq!(
+        concord_ledger::jcs::canonicalize_str(c.as_bytes()).unwrap(),
+        c
+    );
+    assert!(concord_ledger::jcs::canonicalize_str(b"9007199254740993").is_err());
+    assert!(concord_ledger::jcs::canonicalize_str(b"18446744073709551615").is_err());
+}
