@@ -4,26 +4,12 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
 use serde_json::Value;
 
-fn source() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../concord-deliberation/tests/data/polis/bg2050-volunteers")
-}
-
-fn concord(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_concord"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env_remove("CONCORD_DATABASE_URL")
-        .env_remove("CONCORD_CONFIG")
-        .output()
-        .expect("the concord binary runs")
-}
+use common::{bg2050 as source, concord};
 
 fn ok(out: Output) -> String {
     assert!(

@@ -2,6 +2,8 @@
 #![allow(dead_code)] // each test binary uses its own part
 
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 use concord::Config;
 use serde_json::Value;
@@ -58,4 +60,24 @@ impl Server {
         let _ = self.stop.take().unwrap().send(());
         self.task.await.unwrap();
     }
+}
+
+/// Runs the real `concord` binary on `data_dir` with `args`, ignoring the caller's database and
+/// configuration environment.
+pub fn concord(data_dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_concord"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("CONCORD_DATABASE_URL")
+        .env_remove("CONCORD_CONFIG")
+        .output()
+        .expect("the concord binary runs")
+}
+
+/// The bg2050-volunteers Polis open-data conversation (CC BY 4.0, attribution in
+/// crates/concord-deliberation/tests/data/polis/README.md).
+pub fn bg2050() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../concord-deliberation/tests/data/polis/bg2050-volunteers")
 }
