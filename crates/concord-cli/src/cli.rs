@@ -433,6 +433,10 @@ impl Progress for Bar {
 
 async fn import(config: &Config, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let store = open_store(config).await?;
+    // Writes are logged: open the log (and check its key) before writing anything.
+    let (log, _) = crate::ledger::open_log(config)
+        .await
+        .context("cannot open the transparency log")?;
     let options = ImportOptions {
         limits: Limits {
             max_file_bytes: config.max_file_mib * 1024 * 1024,
@@ -457,6 +461,7 @@ async fn import(config: &Config, paths: &[PathBuf]) -> anyhow::Result<ExitCode> 
     for e in &report.failed {
         eprintln!("error: {e}");
     }
+    crate::ledger::record_documents(&log, &report.written, "import").await?;
     for u in &report.untagged {
         eprintln!("untagged: {u}");
     }

@@ -143,6 +143,45 @@ pub async fn open_log(config: &Config) -> anyhow::Result<(Arc<Log>, Arc<SqlStore
     Ok((log, store))
 }
 
+/// Appends the document records an import created or changed to the transparency log, as
+/// the editor does for its writes. `by` says who wrote them (e.g. `import`, `bundled corpus`).
+///
+/// The store write and the log append are two steps: open the log first (see
+/// [`open_log`]) so that a wrong key or a damaged log stops an import before it writes. If the
+/// append itself fails, the documents are stored but not logged, and the error says so.
+pub async fn record_documents(
+    log: &Log,
+    written: &[concord_import::WrittenDocument],
+    by: &str,
+) -> anyhow::Result<()> {
+    if written.is_empty() {
+        return Ok(());
+    }
+    let records: Vec<(String, String, serde_json::Value)> = written
+        .iter()
+        .map(|w| {
+            (
+                "document".to_owned(),
+                w.id.clone(),
+                serde_json::json!({
+                    "action": w.action,
+                    "by": by,
+                    "version": w.version,
+                    "content_hash": w.content_hash,
+                    "source": w.source,
+                }),
+            )
+        })
+        .collect();
+    log.append_many(&records).await.with_context(|| {
+        format!(
+            "{} document records were stored but could not be appended to the transparency log",
+            records.len()
+        )
+    })?;
+    Ok(())
+}
+
 fn b64s(hs: &[[u8; 32]]) -> Vec<String> {
     hs.iter().map(|h| B64.encode(h)).collect()
 }

@@ -45,6 +45,12 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
         for e in &report.failed {
             tracing::error!("bundled corpus: {e}");
         }
+        if !report.written.is_empty() {
+            let (log, _) = ledger::open_log(config)
+                .await
+                .context("cannot open the transparency log")?;
+            ledger::record_documents(&log, &report.written, "bundled corpus").await?;
+        }
     }
     Ok(store)
 }

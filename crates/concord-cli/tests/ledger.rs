@@ -480,3 +480,96 @@ async fn checkpoints_are_published_only_with_the_witness_quorum() {
             .unwrap();
     assert_eq!(status, 403);
 }
+
+/// `document` entries in the log, as (record id, record) in log order.
+fn document_entries(db: &Path) -> Vec<(String, Value)> {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+            .await
+            .unwrap();
+        let rows: Vec<(String, Vec<u8>)> = sqlx::query_as(
+            "SELECT record_id, data FROM ledger_entries WHERE kind = 'document' ORDER BY idx",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+        rows.into_iter()
+            .map(|(id, data)| {
+                let v: Value = serde_json::from_slice(&data).unwrap();
+                (id, v["record"].clone())
+            })
+            .collect()
+    })
+}
+
+#[test]
+fn import_writes_and_the_bundled_corpus_are_logged() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    std::fs::write(
+        input.join("act.toml"),
+        "id = \"logged_act\"\n[title]\nen = \"A Logged Act\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        input.join("act.txt"),
+        "A Logged Act\n\nSection 1. Purpose\n",
+    )
+    .unwrap();
+
+    let o = concord(&data, &["import", input.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", err(&o));
+    let db = data.join("concord.db");
+    let entries = document_entries(&db);
+    // Every bundled document once, by the bundled corpus, then the imported one.
+    let (last_id, last) = entries.last().unwrap();
+    assert_eq!(last_id, "logged_act");
+    assert_eq!(last["by"], "import");
+    assert_eq!(last["action"], "created");
+    assert_eq!(last["version"], 1);
+    let bundled: Vec<_> = entries[..entries.len() - 1].iter().collect();
+    assert!(bundled.len() >= 150, "{} bundled entries", bundled.len());
+    assert!(bundled.iter().all(|(_, r)| r["by"] == "bundled corpus"));
+    assert_eq!(
+        entries.len(),
+        entries
+            .iter()
+            .map(|(id, _)| id)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len(),
+        "one entry per document"
+    );
+
+    // Unchanged: nothing new. Changed: a new version, logged.
+    assert!(
+        concord(&data, &["import", input.to_str().unwrap()])
+            .status
+            .success()
+    );
+    assert_eq!(document_entries(&db).len(), entries.len());
+    std::fs::write(
+        input.join("act.txt"),
+        "A Logged Act\n\nSection 1. Purpose\n\nSection 2. Scope\n",
+    )
+    .unwrap();
+    assert!(
+        concord(&data, &["import", input.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let after = document_entries(&db);
+    assert_eq!(after.len(), entries.len() + 1);
+    let (id, r) = after.last().unwrap();
+    assert_eq!(
+        (id.as_str(), &r["action"], &r["version"]),
+        ("logged_act", &Value::from("updated"), &Value::from(2))
+    );
+    assert_eq!(r["content_hash"].as_str().unwrap().len(), 64);
+
+    let o = concord(&data, &["ledger", "verify"]);
+    assert!(o.status.success(), "{}{}", out(&o), err(&o));
+}

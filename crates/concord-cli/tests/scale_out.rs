@@ -43,6 +43,8 @@ fn import(dir: &Path, data: &Path, database_url: Option<&str>, word: &str) {
     if let Some(url) = database_url {
         cmd.arg("--database-url").arg(url);
     }
+    // Its writes go to the same transparency log, so it signs with the servers' key.
+    cmd.env("CONCORD_LEDGER_KEY_FILE", dir.join("ledger.key"));
     let out = cmd.arg("import").arg(&input).output().unwrap();
     assert!(
         out.status.success(),

@@ -114,6 +114,23 @@ pub struct ImportReport {
     /// Bytes of input read (metadata and text).
     pub bytes: u64,
     pub failed: Vec<ImportError>,
+    /// Every document record this run created or changed, in input order: what the caller
+    /// appends to the transparency log.
+    pub written: Vec<WrittenDocument>,
+}
+
+/// A document record an import created or changed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct WrittenDocument {
+    pub id: String,
+    /// The stored version (1 for a new document).
+    pub version: u32,
+    /// `"created"` or `"updated"`.
+    pub action: &'static str,
+    /// SHA-256 of the record's content (metadata and text), as stored.
+    pub content_hash: String,
+    /// The input file(s) it came from.
+    pub source: String,
 }
 
 impl ImportReport {
@@ -355,8 +372,9 @@ impl<'a> Importer<'a> {
                 .import_unit(source, unit, &known_actors, &known_sources, &mut seen_ids)
                 .await
             {
-                Ok((outcome, bytes, coverage)) => {
+                Ok((outcome, bytes, coverage, written)) => {
                     report.bytes += bytes;
+                    report.written.extend(written);
                     match coverage {
                         Some((_, concord_tagger::Coverage::Tagged)) => report.tagged += 1,
                         Some((id, concord_tagger::Coverage::Untagged { reason })) => {
@@ -400,7 +418,15 @@ impl<'a> Importer<'a> {
         known_actors: &HashSet<String>,
         known_sources: &HashSet<String>,
         seen_ids: &mut HashMap<Slug, String>,
-    ) -> Result<(WriteOutcome, u64, Option<(Slug, concord_tagger::Coverage)>), ImportError> {
+    ) -> Result<
+        (
+            WriteOutcome,
+            u64,
+            Option<(Slug, concord_tagger::Coverage)>,
+            Option<WrittenDocument>,
+        ),
+        ImportError,
+    > {
         let text_bytes = match &unit.text {
             Some(p) => Some(self.read_limited(source, p)?),
             None => None,
@@ -439,7 +465,7 @@ impl<'a> Importer<'a> {
             text_bytes.as_deref().unwrap_or(b""),
         ]);
         if known_sources.contains(&source_hash) {
-            return Ok((WriteOutcome::Unchanged, bytes, None));
+            return Ok((WriteOutcome::Unchanged, bytes, None, None));
         }
 
         let extracted =
@@ -508,7 +534,19 @@ impl<'a> Importer<'a> {
                 .clone()
                 .because(format!("could not store the document: {e}"))
         })?;
-        Ok((written.outcome, bytes, coverage))
+        let action = match written.outcome {
+            WriteOutcome::Created => Some("created"),
+            WriteOutcome::Updated => Some("updated"),
+            WriteOutcome::Unchanged => None,
+        };
+        let record = action.map(|action| WrittenDocument {
+            id: new.document.id.to_string(),
+            version: written.version,
+            action,
+            content_hash: new.content_hash.clone(),
+            source: new.source.clone().unwrap_or_default(),
+        });
+        Ok((written.outcome, bytes, coverage, record))
     }
 }
 

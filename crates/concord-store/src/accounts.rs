@@ -251,7 +251,7 @@ impl AccountStore for SqlStore {
     }
 
     async fn set_password(&self, username: &str, password_hash: &str) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id: Option<i64> = sqlx::query_scalar(
             "UPDATE users SET password_hash = $1 WHERE username = $2 RETURNING id",
         )
@@ -280,7 +280,7 @@ impl AccountStore for SqlStore {
     }
 
     async fn set_disabled(&self, username: &str, disabled: bool) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id: Option<i64> =
             sqlx::query_scalar("UPDATE users SET disabled = $1 WHERE username = $2 RETURNING id")
                 .bind(i64::from(disabled))
@@ -390,7 +390,7 @@ impl AccountStore for SqlStore {
         audit: &NewAudit,
         expected_version: Option<u32>,
     ) -> Result<Option<DocumentWrite>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         if let Some(v) = expected_version {
             // A no-op write as the first statement takes the write lock (the row's in
             // PostgreSQL, the database's in SQLite) before the version is compared, so a

@@ -389,7 +389,7 @@ impl DeliberationStore for SqlStore {
     }
 
     async fn add_statements(&self, id: &str, statements: &[Statement]) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         if !exists(&mut tx, id).await? {
             return Ok(false);
         }
@@ -399,7 +399,7 @@ impl DeliberationStore for SqlStore {
     }
 
     async fn add_participants(&self, id: &str, participants: &[NewParticipant]) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         if !exists(&mut tx, id).await? {
             return Ok(false);
         }
@@ -409,7 +409,7 @@ impl DeliberationStore for SqlStore {
     }
 
     async fn add_votes(&self, id: &str, votes: &[VoteEvent]) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         if !exists(&mut tx, id).await? {
             return Ok(false);
         }
@@ -427,7 +427,7 @@ impl DeliberationStore for SqlStore {
             return Err(invalid_slug(&info.id));
         }
         let id = info.id.as_str();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let replaced = exists(&mut tx, id).await?;
         // Children first: no reliance on ON DELETE CASCADE being enabled on the connection.
         for table in ["delib_votes", "delib_participants", "delib_statements"] {

@@ -40,6 +40,17 @@ impl SqlStore {
         Ok(SqlStore { pool, backend })
     }
 
+    /// Begins a transaction that writes. On SQLite it takes the write lock at once (`BEGIN
+    /// IMMEDIATE`): a deferred transaction that reads first and then writes fails with
+    /// `SQLITE_BUSY` at once, without waiting, when another connection committed in between
+    /// (found by the kill -9 test's concurrent editors: `tests/crash.rs` of concord-cli).
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
     /// Closes the pool, waiting for connections to be returned.
     pub async fn close(&self) {
         self.pool.close().await;
@@ -250,7 +261,7 @@ impl Store for SqlStore {
     }
 
     async fn put_document(&self, new: &NewDocument) -> Result<DocumentWrite> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let written = self.put_document_in(&mut tx, new).await?;
         tx.commit().await?;
         Ok(written)
@@ -610,7 +621,7 @@ impl SqlStore {
         version: Option<&str>,
         data: &str,
     ) -> Result<WriteOutcome> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let current: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT data FROM {table} WHERE id = $1"
         )))

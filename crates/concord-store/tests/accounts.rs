@@ -204,12 +204,52 @@ async fn audit(store: &dyn Store) {
     );
 }
 
+/// Regression: concurrent editor writes failed at once with SQLite's "database is locked"
+/// (a deferred transaction that reads, then writes, cannot wait for the lock), seen as HTTP 500s
+/// in the server's kill -9 test. Every write must succeed, on every backend.
+async fn concurrent_audited_writes_do_not_fail_with_database_locked(store: &SqlStore) {
+    let tasks: Vec<_> = (0..6)
+        .map(|t| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                for n in 0..8 {
+                    let mut new = document(&format!("w{t}-{n}"));
+                    new.document.id = format!("concurrent_{t}_{n}").parse().unwrap();
+                    let audit = NewAudit {
+                        username: "alice".into(),
+                        action: "create".into(),
+                        target_kind: "document".into(),
+                        target_id: new.document.id.to_string(),
+                        summary: json!({}),
+                    };
+                    let written = store
+                        .accounts()
+                        .put_document_audited(&new, &audit, None)
+                        .await
+                        .unwrap_or_else(|e| panic!("writer {t}, write {n}: {e}"));
+                    assert!(written.is_some());
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    for t in 0..6 {
+        for n in 0..8 {
+            let id = format!("concurrent_{t}_{n}");
+            assert!(store.get_document(&id).await.unwrap().is_some(), "{id}");
+        }
+    }
+}
+
 async fn run_all(store: &SqlStore) {
     users(store).await;
     audit(store).await;
+    concurrent_audited_writes_do_not_fail_with_database_locked(store).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_accounts() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/accounts.db", dir.path().display());
@@ -220,7 +260,7 @@ async fn sqlite_accounts() {
     assert_eq!(store.list_users().await.unwrap().len(), 2);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_accounts() {
     let Some(pg) = TempPostgres::start() else {
         return;
