@@ -296,11 +296,14 @@ fn participation(lang: Lang, conv: &Conversation, anonymous: &BTreeMap<u32, bool
     let start = first.div_euclid(DAY);
     let n = usize::try_from(days.div_euclid(width_days) + 1).unwrap_or(1);
     let mut bins = vec![(0u64, 0u64); n];
+    // Distinct participants voting in each period.
+    let mut voters = vec![std::collections::BTreeSet::new(); n];
     for v in &conv.votes {
         let i = usize::try_from((v.timestamp_ms.div_euclid(DAY) - start) / width_days)
             .unwrap_or(0)
             .min(n - 1);
         bins[i].0 += 1;
+        voters[i].insert(v.pid);
         if anonymous.get(&v.pid).copied().unwrap_or(true) {
             bins[i].1 += 1;
         }
@@ -345,10 +348,11 @@ fn participation(lang: Lang, conv: &Conversation, anonymous: &BTreeMap<u32, bool
                     th { (lang.t("delib.period")) }
                     th { (lang.t("delib.votes")) }
                     th { (lang.t("delib.anonymous_votes")) }
+                    th { (lang.t("delib.participants")) }
                 } }
                 tbody {
                     @for (i, b) in bins.iter().enumerate() {
-                        tr { td { (period(i)) } td { (b.0) } td { (b.1) } }
+                        tr { td { (period(i)) } td { (b.0) } td { (b.1) } td { (voters[i].len()) } }
                     }
                 }
             }
@@ -404,6 +408,7 @@ fn report_html(lang: Lang, r: &Report) -> Markup {
             (r.summary.votes) " " (lang.t("delib.votes")) " · "
             (anonymous_votes) " " (lang.t("delib.anonymous_votes"))
         }
+        p { a href={ "/deliberations/" (r.summary.info.id) "/vote?lang=" (lang.code()) } { (lang.t("part.take_part")) } }
         h2 { (lang.t("delib.groups")) }
         (scatter(lang, a))
         h2 { (lang.t("delib.what_groups_think")) }
