@@ -41,7 +41,9 @@ try {
     if (!u.startsWith(origin) && !u.startsWith('data:')) fail('network', `request off the server: ${u}`);
   });
   page.on('pageerror', (e) => fail('script', String(e)));
-  page.on('console', (m) => { if (m.type() === 'error') fail('console', m.text()); });
+  page.on('response', (r) => {
+    if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) fail('http', `${r.status()} ${r.url()}`);
+  });
 
   const voteUrl = `${base}/deliberations/${conv}/vote?lang=en`;
   await page.goto(voteUrl, { waitUntil: 'load' });
@@ -101,6 +103,16 @@ try {
   await p2.screenshot({ path: join(shots, 'vote-zh.png'), fullPage: true });
 } catch (e) {
   fail('exception', String(e && e.stack || e));
+  try {
+    const pages = browser.contexts().flatMap((c) => c.pages());
+    for (const p of pages) {
+      fail('state', `${p.url()}: ${(await p.locator('main').innerText()).slice(0, 300)}`);
+      fail('forms', JSON.stringify(await p.evaluate(() => Array.from(document.forms, (f) => ({
+        id: f.id, busy: f.getAttribute('data-busy'), solved: f.getAttribute('data-solved'),
+        nonce: f.elements.namedItem('nonce') && f.elements.namedItem('nonce').value,
+      })))));
+    }
+  } catch (_) { /* the browser is gone */ }
 } finally {
   await browser.close();
 }

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 const CONV: &str = "ai-rules";
 const HOSTILE: &str = "<script>alert(1)</script> & \"quotes\"";
-const HOSTILE_ESCAPED: &str = "&lt;script&gt;alert(1)&lt;/script&gt; &amp; \"quotes\"";
+const HOSTILE_ESCAPED: &str = "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;";
 
 fn add_user(data: &Path, name: &str, role: &str, password: &str) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_concord"))

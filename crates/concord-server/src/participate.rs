@@ -76,6 +76,8 @@ pub const REGIONS: &[&str] = &[
 const VOTE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; \
      img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 const SCRIPT: &str = include_str!("participate.js");
+/// Vote buttons large enough to hit on a phone.
+const BIG: &str = "font-size:1.1rem;padding:.5rem 1.2rem;margin:.2rem";
 
 /// Rate limits for submissions (per minute).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -687,9 +689,9 @@ fn vote_form_html(
             input type="hidden" name="tid" value=(tid);
             (pow_fields(s, lang, who, id, "vote", ip, "vote-status"))
             p class="buttons" {
-                button type="submit" name="vote" value="agree" id="agree" { (lang.t("part.agree")) } " "
-                button type="submit" name="vote" value="disagree" id="disagree" { (lang.t("part.disagree")) } " "
-                button type="submit" name="vote" value="pass" id="pass" { (lang.t("part.pass")) }
+                button type="submit" name="vote" value="agree" id="agree" style=(BIG) { (lang.t("part.agree")) } " "
+                button type="submit" name="vote" value="disagree" id="disagree" style=(BIG) { (lang.t("part.disagree")) } " "
+                button type="submit" name="vote" value="pass" id="pass" style=(BIG) { (lang.t("part.pass")) }
             }
         }
     }

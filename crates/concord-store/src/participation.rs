@@ -196,10 +196,16 @@ impl ParticipationStore for SqlStore {
         anonymous: bool,
         now_ms: i64,
     ) -> Result<Option<u32>> {
+        // Most calls find the participant: a plain read, no write lock.
+        if let Some(pid) = self.find_participant(conversation, subject).await? {
+            return Ok(Some(pid));
+        }
         let mut tx = self.pool.begin().await?;
         if !lock(&mut tx, conversation).await? {
+            tx.rollback().await?;
             return Ok(None);
         }
+        // Created meanwhile by a concurrent request of the same participant?
         let row = sqlx::query(
             "SELECT pid FROM delib_participant_keys WHERE conversation = $1 AND subject = $2",
         )
@@ -208,6 +214,7 @@ impl ParticipationStore for SqlStore {
         .fetch_optional(&mut *tx)
         .await?;
         if let Some(r) = row {
+            tx.rollback().await?;
             return Ok(Some(u32_of(&r, "pid", conversation)?));
         }
         // The conversation row is locked, so no one else allocates meanwhile.
@@ -310,11 +317,13 @@ impl ParticipationStore for SqlStore {
     ) -> Result<Submitted> {
         let mut tx = self.pool.begin().await?;
         if !lock(&mut tx, conversation).await? || !votable(&mut tx, conversation, vote.tid).await? {
+            tx.rollback().await?;
             return Ok(Submitted::NotFound);
         }
         if let Some(s) = spent {
             let what = format!("vote {conversation} {} {}", vote.tid, vote.vote.value());
             if !spend(&mut tx, s, &what).await? {
+                tx.rollback().await?;
                 return Ok(Submitted::Replayed);
             }
         }
@@ -336,6 +345,7 @@ impl ParticipationStore for SqlStore {
     async fn hold_vote(&self, conversation: &str, vote: VoteEvent) -> Result<Submitted> {
         let mut tx = self.pool.begin().await?;
         if !lock(&mut tx, conversation).await? || !votable(&mut tx, conversation, vote.tid).await? {
+            tx.rollback().await?;
             return Ok(Submitted::NotFound);
         }
         sqlx::query(
@@ -386,6 +396,7 @@ impl ParticipationStore for SqlStore {
     ) -> Result<u64> {
         let mut tx = self.pool.begin().await?;
         if !lock(&mut tx, conversation).await? {
+            tx.rollback().await?;
             return Ok(0);
         }
         let mut n = 0;
@@ -423,6 +434,7 @@ impl ParticipationStore for SqlStore {
     ) -> Result<Submitted> {
         let mut tx = self.pool.begin().await?;
         if !lock(&mut tx, conversation).await? {
+            tx.rollback().await?;
             return Ok(Submitted::NotFound);
         }
         let next: i64 = sqlx::query(
@@ -437,6 +449,7 @@ impl ParticipationStore for SqlStore {
         if let Some(s) = spent
             && !spend(&mut tx, s, &format!("statement {conversation} {tid}")).await?
         {
+            tx.rollback().await?;
             return Ok(Submitted::Replayed);
         }
         sqlx::query(
