@@ -60,9 +60,34 @@ try {
   if (String(solved.nonce) !== vectors.nonce) fail('vector', `nonce ${solved.nonce} != ${vectors.nonce}`);
   if (solved.payload !== vectors.vote_payload) fail('vector', `payload ${solved.payload}`);
 
+  // Solver speed in this browser (the reference's §6 leaves browser rates unmeasured): 20
+  // solves at 16 bits of random challenges, attempts = nonce + 1.
+  report.solver = await page.evaluate(() => new Promise((resolve) => {
+    const runs = [];
+    const one = () => {
+      if (runs.length === 20) {
+        const attempts = runs.reduce((a, r) => a + r.attempts, 0);
+        const ms = runs.reduce((a, r) => a + r.ms, 0);
+        const sorted = runs.map((r) => r.ms).sort((a, b) => a - b);
+        resolve({ runs: 20, bits: 16, attempts_per_s: Math.round(attempts / (ms / 1000)),
+          mean_ms: Math.round(ms / 20), median_ms: sorted[10], max_ms: sorted[19] });
+        return;
+      }
+      const c = new Uint8Array(66); crypto.getRandomValues(c); c[0] = 1; c[17] = 16;
+      const p = new Uint8Array(32); crypto.getRandomValues(p);
+      const t0 = performance.now();
+      window.concordPow.solve(c, p, () => {}, (n) => {
+        runs.push({ attempts: n + 1, ms: performance.now() - t0 });
+        one();
+      });
+    };
+    one();
+  }));
   await page.screenshot({ path: join(shots, 'vote-first.png'), fullPage: true });
   const choices = ['agree', 'disagree', 'pass'];
   for (let i = 0; i < 20; i++) {
+    // After a vote the next page shows either the next statement or the end.
+    await page.waitForSelector('#all-done, #vote-form', { timeout: 30000 });
     if (await page.locator('#all-done').count()) break;
     const tid = await page.locator('#vote-form input[name=tid]').inputValue();
     const text = await page.locator('#statement').innerText();
@@ -76,6 +101,7 @@ try {
     report.votes.push({ tid: Number(tid), text, vote: choice });
     if (i === 0) await page.screenshot({ path: join(shots, 'vote-recorded.png'), fullPage: true });
   }
+  await page.waitForSelector('#all-done, #vote-form', { timeout: 30000 });
   if (!(await page.locator('#all-done').count())) fail('vote', 'statements never ran out');
   await page.screenshot({ path: join(shots, 'vote-all-done.png'), fullPage: true });
 

@@ -139,6 +139,8 @@ async fn voting_with_proof_of_work_in_headless_chromium() {
         String::from_utf8_lossy(&out.stderr)
     );
     let v: serde_json::Value = serde_json::from_str(&report).expect("vote.mjs prints JSON");
+    // Solve times and the in-page solver's rate (docs/benchmarks.md; see with --nocapture).
+    eprintln!("solve_ms {} solver {}", v["solve_ms"], v["solver"]);
     assert_eq!(v["votes"].as_array().map(Vec::len), Some(3), "{report}");
     // The votes arrived with their proofs of work and are marked anonymous.
     let (status, api) = server.get("/api/v1/deliberations/browser-vote").await;

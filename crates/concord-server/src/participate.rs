@@ -142,6 +142,8 @@ pub struct ParticipationSettings {
     pub limits: Limits,
     pub window: Duration,
     limiter: Limiter,
+    /// Redemptions since the last purge of expired challenges from the replay set.
+    redeemed: std::sync::atomic::AtomicU32,
 }
 
 impl ParticipationSettings {
@@ -153,6 +155,7 @@ impl ParticipationSettings {
             limits,
             window: Duration::from_secs(60),
             limiter: Limiter::default(),
+            redeemed: std::sync::atomic::AtomicU32::new(0),
         }
     }
 
@@ -417,6 +420,24 @@ fn check_pow(
         expires_at: i64::try_from(v.expires_at).unwrap_or(i64::MAX),
         spent_at: i64::try_from(now).unwrap_or(i64::MAX),
     })
+}
+
+/// Every [`PURGE_EVERY`] redemptions, deletes expired challenges from the replay set (§5.4:
+/// only unexpired ones need remembering, so the set stays bounded by issue rate × TTL).
+const PURGE_EVERY: u32 = 256;
+
+async fn after_redemption(s: &AppState) {
+    let n = s
+        .participation
+        .redeemed
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    if n % PURGE_EVERY == PURGE_EVERY - 1 {
+        let now = i64::try_from(unix_now()).unwrap_or(i64::MAX);
+        match s.store.participation().purge_spent(now).await {
+            Ok(k) => tracing::debug!("purged {k} expired proof-of-work challenges"),
+            Err(e) => tracing::warn!("cannot purge expired proof-of-work challenges: {e}"),
+        }
+    }
 }
 
 fn pow_error_key(e: PowError) -> &'static str {
@@ -832,6 +853,9 @@ async fn vote_form(
     } else {
         (p.record_vote(&id, event, spent.as_ref()).await?, "vote")
     };
+    if spent.is_some() && matches!(outcome, Submitted::Stored(_)) {
+        after_redemption(&s).await;
+    }
     Ok(match outcome {
         Submitted::Stored(_) => back(&id, lang, done),
         Submitted::Replayed => pow_refused(lang, PowError::Replayed),
@@ -894,6 +918,9 @@ async fn statement_form(
         .participation()
         .add_statement(&id, &text, Some(lang.code()), pid, now_ms(), spent.as_ref())
         .await?;
+    if spent.is_some() && matches!(out, Submitted::Stored(_)) {
+        after_redemption(&s).await;
+    }
     Ok(match out {
         Submitted::Stored(_) => back(&id, lang, "statement"),
         Submitted::Replayed => pow_refused(lang, PowError::Replayed),
@@ -1501,28 +1528,29 @@ async fn api_vote_inner(
         timestamp_ms: now_ms(),
     };
     let bits = spent.as_ref().map(|x| x.bits);
-    Ok(
-        match s
-            .store
-            .participation()
-            .record_vote(id, event, spent.as_ref())
-            .await?
-        {
-            Submitted::Stored(_) => (
-                StatusCode::CREATED,
-                Json(json!({
-                    "participant": pid, "tid": v.tid, "vote": vote_name(vote),
-                    "anonymous": who.anonymous(), "pow_bits": bits,
-                })),
-            )
-                .into_response(),
-            Submitted::Replayed => pow_problem(PowError::Replayed),
-            Submitted::NotFound => {
-                ApiError::NotFound(format!("no statement {} open for votes in {id:?}", v.tid))
-                    .into_response()
-            }
-        },
-    )
+    let outcome = s
+        .store
+        .participation()
+        .record_vote(id, event, spent.as_ref())
+        .await?;
+    if spent.is_some() && matches!(outcome, Submitted::Stored(_)) {
+        after_redemption(s).await;
+    }
+    Ok(match outcome {
+        Submitted::Stored(_) => (
+            StatusCode::CREATED,
+            Json(json!({
+                "participant": pid, "tid": v.tid, "vote": vote_name(vote),
+                "anonymous": who.anonymous(), "pow_bits": bits,
+            })),
+        )
+            .into_response(),
+        Submitted::Replayed => pow_problem(PowError::Replayed),
+        Submitted::NotFound => {
+            ApiError::NotFound(format!("no statement {} open for votes in {id:?}", v.tid))
+                .into_response()
+        }
+    })
 }
 
 async fn api_statement(
@@ -1578,24 +1606,25 @@ async fn api_statement_inner(
         None
     };
     let pid = pid_of(s, id, who).await?;
-    Ok(
-        match s
-            .store
-            .participation()
-            .add_statement(id, text, lang, pid, now_ms(), spent.as_ref())
-            .await?
-        {
-            Submitted::Stored(tid) => (
-                StatusCode::CREATED,
-                Json(json!({ "tid": tid, "moderation": "unmoderated", "anonymous": who.anonymous() })),
-            )
-                .into_response(),
-            Submitted::Replayed => pow_problem(PowError::Replayed),
-            Submitted::NotFound => {
-                ApiError::NotFound(format!("no deliberation {id:?}")).into_response()
-            }
-        },
-    )
+    let outcome = s
+        .store
+        .participation()
+        .add_statement(id, text, lang, pid, now_ms(), spent.as_ref())
+        .await?;
+    if spent.is_some() && matches!(outcome, Submitted::Stored(_)) {
+        after_redemption(s).await;
+    }
+    Ok(match outcome {
+        Submitted::Stored(tid) => (
+            StatusCode::CREATED,
+            Json(json!({ "tid": tid, "moderation": "unmoderated", "anonymous": who.anonymous() })),
+        )
+            .into_response(),
+        Submitted::Replayed => pow_problem(PowError::Replayed),
+        Submitted::NotFound => {
+            ApiError::NotFound(format!("no deliberation {id:?}")).into_response()
+        }
+    })
 }
 
 #[cfg(test)]
