@@ -41,7 +41,11 @@ try {
     if (!u.startsWith(origin) && !u.startsWith('data:')) fail('network', `request off the server: ${u}`);
   });
   page.on('pageerror', (e) => fail('script', String(e)));
+  report.posts = [];
+  page.on('request', (r) => { if (r.method() === 'POST') report.posts.push(`sent ${r.url()}`); });
+  page.on('requestfailed', (r) => report.posts.push(`failed ${r.url()} ${r.failure() && r.failure().errorText}`));
   page.on('response', (r) => {
+    if (r.request().method() === 'POST') report.posts.push(`answered ${r.status()} ${r.url()}`);
     if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) fail('http', `${r.status()} ${r.url()}`);
   });
 

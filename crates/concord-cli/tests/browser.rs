@@ -112,12 +112,17 @@ async fn voting_with_proof_of_work_in_headless_chromium() {
         d.add_statements("browser-vote", &statements).await.unwrap();
         store.close().await;
     }
-    let server = Server::start(concord::Config {
+    let mut config = concord::Config {
         data_dir: data.path().to_path_buf(),
         load_bundled_corpus: false,
         ..Default::default()
-    })
-    .await;
+    };
+    // 8 bits: every solution is found in the solver's first slice. Regression: a solution found
+    // while the submit event was still being dispatched was dropped by requestSubmit() and the
+    // form never left (about one submission in four at 16 bits). The solver's speed is still
+    // measured at 16 bits on its own challenges.
+    config.participation.pow_levels = vec![8];
+    let server = Server::start(config).await;
     let addr = server.addr;
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots-vote");
     let (script, target) = (dir.join("vote.mjs"), shots.clone());

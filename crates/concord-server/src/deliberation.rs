@@ -325,6 +325,21 @@ fn participation(lang: Lang, conv: &Conversation, anonymous: &BTreeMap<u32, bool
             (bw - 2.0).max(1.0)
         );
     }
+    // Participants per period: a line on its own scale, over the bars.
+    let pmax = voters.iter().map(|v| v.len()).max().unwrap_or(1).max(1) as f64;
+    let points: Vec<String> = voters
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let y = h - 2.0 - v.len() as f64 / pmax * (h - 8.0);
+            format!("{:.1},{y:.1}", i as f64 * bw + bw / 2.0)
+        })
+        .collect();
+    let _ = write!(
+        bars,
+        r##"<polyline points="{}" fill="none" stroke="#d55e00" stroke-width="2"/>"##,
+        points.join(" ")
+    );
     let period = |i: usize| {
         let d0 = start + i as i64 * width_days;
         if width_days == 1 {

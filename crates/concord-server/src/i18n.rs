@@ -123,8 +123,8 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("delib.no_votes", "No votes yet.", "尚无投票。"),
     (
         "delib.time_alt",
-        "Votes over time, one bar per period; the table below gives the numbers.",
-        "随时间变化的投票数，每个时段一根柱；下表列出具体数字。",
+        "Votes over time, one bar per period, and participants voting per period as a line; the table below gives the numbers.",
+        "随时间变化的投票数（每个时段一根柱）及每个时段参与投票的人数（折线）；下表列出具体数字。",
     ),
     ("delib.time_table", "Votes per period", "各时段投票数"),
     ("delib.period", "Period (UTC)", "时段（UTC）"),

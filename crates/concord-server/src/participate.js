@@ -121,7 +121,9 @@
       progress(tried, Math.pow(2, bits));
       setTimeout(slice, 0);
     }
-    slice();
+    // Never start (or finish) inside the submit event: a form whose submit event is being
+    // dispatched ignores requestSubmit(), which would drop a solution found in the first slice.
+    setTimeout(slice, 0);
   }
 
   function payloadOf(form, submitter) {
