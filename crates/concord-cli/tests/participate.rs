@@ -549,6 +549,10 @@ async fn deliberation_platform() {
     // --- the registered editor votes without proof of work ---
     let (_, page, _) = ed.get(&format!("/deliberations/{CONV}/vote")).await;
     assert!(!page.contains("id=\"anon-note\""));
+    assert!(
+        page.contains("id=\"moderate-link\""),
+        "editors get a link to moderation"
+    );
     let f = form(&page, "vote-form");
     assert!(
         hidden(f, "challenge").is_none(),

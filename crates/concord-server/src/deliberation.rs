@@ -98,6 +98,7 @@ async fn list_page(
     let body = html! {
         h1 { (lang.t("delib.title")) }
         p class="muted" { (lang.t("delib.explain")) }
+        p { a href={ "/deliberations/new?lang=" (lang.code()) } rel="nofollow" { (lang.t("part.new")) } }
         @if all.is_empty() {
             p { (lang.t("delib.none")) }
         } @else {

@@ -609,6 +609,9 @@ async fn vote_page(
                 a href={ "/login?lang=" (l) "&next=" (pages::urlencode(&format!("/deliberations/{id}/vote?lang={l}"))) } { (lang.t("nav.signin")) } }
         } @else {
             p class="muted" { (lang.t("part.registered_note")) }
+            @if who.session.as_ref().is_some_and(|x| x.user.role >= Role::Editor) {
+                p { a href={ "/deliberations/" (id) "/moderate?lang=" (l) } id="moderate-link" { (lang.t("part.moderate")) } }
+            }
         }
         @if !open {
             p role="status" { (lang.t("part.closed")) }
