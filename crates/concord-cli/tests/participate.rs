@@ -3,7 +3,8 @@
 //! in Rust (as the browser script does), the editor moderates, and the report reflects it. Also
 //! every refusal of the proof-of-work check (replayed, wrong scope, expired, bad tag, bad
 //! solution), the no-JavaScript path into moderation, the rate limit (429 with Retry-After),
-//! CSRF, closing a conversation, the JSON API, and escaping of a hostile statement.
+//! CSRF, closing a conversation, the JSON API, and escaping of a hostile statement; on SQLite, and
+//! on PostgreSQL when a server is available (required in CI).
 
 mod common;
 
@@ -19,13 +20,17 @@ const CONV: &str = "ai-rules";
 const HOSTILE: &str = "<script>alert(1)</script> & \"quotes\"";
 const HOSTILE_ESCAPED: &str = "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;";
 
-fn add_user(data: &Path, name: &str, role: &str, password: &str) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_concord"))
+fn add_user(data: &Path, db: Option<&str>, name: &str, role: &str, password: &str) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_concord"));
+    cmd.env_remove("CONCORD_DATABASE_URL");
+    if let Some(url) = db {
+        cmd.env("CONCORD_DATABASE_URL", url);
+    }
+    let mut child = cmd
         .arg("--data-dir")
         .arg(data)
         .args(["user", "add", name, "--role", role, "--password-stdin"])
         .env("CONCORD_LOAD_BUNDLED_CORPUS", "false")
-        .env_remove("CONCORD_DATABASE_URL")
         .env_remove("CONCORD_CONFIG")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -157,6 +162,12 @@ impl Person {
     }
 }
 
+/// The database the server used: the given URL, else the SQLite file in the data directory.
+fn config_url(data: &Path, db: Option<&str>) -> String {
+    db.map(str::to_owned)
+        .unwrap_or_else(|| format!("sqlite://{}", data.join("concord.db").display()))
+}
+
 fn solve(wire: &str, payload: &[u8; 32]) -> String {
     pow::solve(wire, payload).unwrap().to_string()
 }
@@ -211,12 +222,31 @@ async fn vote_shown(p: &mut Person, vote: &str) -> Option<u32> {
 }
 
 #[tokio::test]
-async fn deliberation_platform() {
+async fn deliberation_platform_on_sqlite() {
+    platform(None).await;
+}
+
+#[tokio::test]
+async fn deliberation_platform_on_postgres() {
+    let Some(pg) = concord_testkit::TempPostgres::start() else {
+        return;
+    };
+    platform(Some(pg.url().to_owned())).await;
+}
+
+async fn platform(database_url: Option<String>) {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    add_user(&data, "ed", "editor", "editor password 1");
+    add_user(
+        &data,
+        database_url.as_deref(),
+        "ed",
+        "editor",
+        "editor password 1",
+    );
     let mut config = concord::Config {
         data_dir: data.clone(),
+        database_url: database_url.clone(),
         load_bundled_corpus: false,
         ..Default::default()
     };
@@ -738,16 +768,14 @@ async fn deliberation_platform() {
     assert_eq!(st, StatusCode::CONFLICT);
 
     // --- the audit trail names the editor's actions ---
-    let audit: Vec<(String,)> = {
-        let url = format!("sqlite://{}", data.join("concord.db").display());
-        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
-        sqlx::query_as(
-            "SELECT action FROM audit_log WHERE target_kind = 'deliberation' ORDER BY id",
-        )
-        .fetch_all(&pool)
-        .await
-        .unwrap()
-    };
+    let url = config_url(&data, database_url.as_deref());
+    let store = concord_store::connect(&url).await.unwrap();
+    let audit = store.accounts().list_audit(100, 0).await.unwrap();
+    let audit: Vec<(String,)> = audit
+        .into_iter()
+        .filter(|a| a.target_kind == "deliberation")
+        .map(|a| (a.action,))
+        .collect();
     let actions: Vec<&str> = audit.iter().map(|a| a.0.as_str()).collect();
     assert!(actions.contains(&"deliberation.create"), "{actions:?}");
     assert!(actions.contains(&"deliberation.moderate"));
