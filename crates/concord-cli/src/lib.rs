@@ -116,6 +116,11 @@ fn participation_settings(
         tracing::info!("created the proof-of-work key {}", path.display());
     }
     let previous = match &config.participation.pow_previous_key_file {
+        // The previous key must exist: creating a fresh one would accept nothing old.
+        Some(p) if !p.is_file() => anyhow::bail!(
+            "participation.pow_previous_key_file: {} does not exist",
+            p.display()
+        ),
         Some(p) => Some(
             PowKeys::load_or_create(p)
                 .with_context(|| "cannot load participation.pow_previous_key_file")?
