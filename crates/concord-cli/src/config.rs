@@ -46,6 +46,57 @@ pub struct Config {
     pub auth: AuthConfig,
     /// The transparency log (`[ledger]` table).
     pub ledger: LedgerConfig,
+    /// Taking part in deliberations: proof of work and rate limits (`[participation]` table).
+    pub participation: ParticipationConfig,
+}
+
+/// Proof of work and rate limits for anonymous participation (docs/security.md; the design is
+/// the shared reference `specs/proof-of-work.md`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ParticipationConfig {
+    /// The HMAC key signing proof-of-work challenges (hex, at least 32 bytes), created with mode
+    /// 0600 on first use. Servers sharing a database must share it.
+    /// Env: `CONCORD_POW_KEY_FILE`. Default: `pow.key` in the data directory.
+    pub pow_key_file: Option<PathBuf>,
+    /// The previous key during a rotation: challenges signed with it are still accepted until
+    /// they expire. Default: none.
+    pub pow_previous_key_file: Option<PathBuf>,
+    /// Difficulty levels in leading zero bits, ascending; the first is the base, the next ones
+    /// apply as traffic from one network prefix, on one conversation or overall grows.
+    /// Default: `[16, 18, 20, 22]`.
+    pub pow_levels: Vec<u8>,
+    /// Challenges per 10 minutes from one /24 (IPv4) or /56 (IPv6) at which the level steps
+    /// up. Default: `[30, 100, 300]`.
+    pub prefix_thresholds: Vec<u32>,
+    /// The same per conversation. Default: `[300, 1000, 3000]`.
+    pub conversation_thresholds: Vec<u32>,
+    /// The same for the whole server. Default: `[1000, 3000, 10000]`.
+    pub global_thresholds: Vec<u32>,
+    /// Votes per minute per participant (one IP: four times this). Default: 60.
+    pub votes_per_minute: u32,
+    /// Statements per minute per participant (one IP: four times this). Default: 5.
+    pub statements_per_minute: u32,
+    /// Submissions without proof of work (no JavaScript) per minute per participant. Default: 10.
+    pub no_pow_per_minute: u32,
+}
+
+impl Default for ParticipationConfig {
+    fn default() -> Self {
+        let d = concord_server::pow::DifficultyPolicy::default();
+        let l = concord_server::participate::Limits::default();
+        ParticipationConfig {
+            pow_key_file: None,
+            pow_previous_key_file: None,
+            pow_levels: d.levels,
+            prefix_thresholds: d.prefix_thresholds,
+            conversation_thresholds: d.target_thresholds,
+            global_thresholds: d.global_thresholds,
+            votes_per_minute: l.votes_per_minute,
+            statements_per_minute: l.statements_per_minute,
+            no_pow_per_minute: l.no_pow_per_minute,
+        }
+    }
 }
 
 /// Settings of the editors' sign-in (see docs/security.md).
@@ -151,6 +202,7 @@ impl Default for Config {
             tagger: TaggerConfig::default(),
             auth: AuthConfig::default(),
             ledger: LedgerConfig::default(),
+            participation: ParticipationConfig::default(),
         }
     }
 }
@@ -250,6 +302,9 @@ impl Config {
         if let Some(v) = env("CONCORD_LEDGER_KEY_FILE") {
             config.ledger.key_file = Some(v.into());
         }
+        if let Some(v) = env("CONCORD_POW_KEY_FILE") {
+            config.participation.pow_key_file = Some(v.into());
+        }
         if let Some(v) = env("CONCORD_LEDGER_ORIGIN") {
             config.ledger.origin = v;
         }
@@ -275,6 +330,22 @@ impl Config {
         if config.ledger.max_batch == 0 {
             bail!("ledger.max_batch must be at least 1");
         }
+        let pl = &config.participation.pow_levels;
+        if pl.is_empty()
+            || pl.windows(2).any(|w| w[0] > w[1])
+            || pl.iter().any(|b| *b > concord_server::pow::MAX_BITS)
+        {
+            bail!(
+                "participation.pow_levels must be ascending bits of at most {}, e.g. [16, 18, 20, 22]",
+                concord_server::pow::MAX_BITS
+            );
+        }
+        if config.participation.votes_per_minute == 0
+            || config.participation.statements_per_minute == 0
+            || config.participation.no_pow_per_minute == 0
+        {
+            bail!("participation rate limits must be at least 1 per minute");
+        }
         concord_ledger::note::check_key_name(&config.ledger.origin)
             .map_err(|e| anyhow::anyhow!("ledger.origin: {e}"))?;
         Ok(config)
@@ -299,6 +370,14 @@ impl Config {
             .key_file
             .clone()
             .unwrap_or_else(|| self.data_dir.join("ledger.key"))
+    }
+
+    /// The proof-of-work key file in effect.
+    pub fn pow_key_file(&self) -> PathBuf {
+        self.participation
+            .pow_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("pow.key"))
     }
 
     /// The database URL in effect.

@@ -88,7 +88,9 @@ pub async fn serve(
     let (ledger, _) = ledger::open_log(config)
         .await
         .context("cannot open the transparency log")?;
+    let participation = participation_settings(config)?;
     let state = AppState {
+        participation: Arc::new(participation),
         search: Arc::new(search),
         store,
         blocs: Arc::new(load_blocs(config)?),
@@ -106,6 +108,50 @@ pub async fn serve(
     tracing::info!("Concord is serving on http://{addr}");
     concord_server::serve(state, listener, shutdown).await?;
     Ok(())
+}
+
+/// Proof-of-work keys (created on first use), difficulty levels and rate limits.
+fn participation_settings(
+    config: &Config,
+) -> anyhow::Result<concord_server::participate::ParticipationSettings> {
+    use concord_server::pow::{DifficultyPolicy, PowKeys};
+    let path = config.pow_key_file();
+    let (current, created) = PowKeys::load_or_create(&path)
+        .with_context(|| "cannot load the proof-of-work key (participation.pow_key_file)")?;
+    if created {
+        tracing::info!("created the proof-of-work key {}", path.display());
+    }
+    let previous = match &config.participation.pow_previous_key_file {
+        // The previous key must exist: creating a fresh one would accept nothing old.
+        Some(p) if !p.is_file() => anyhow::bail!(
+            "participation.pow_previous_key_file: {} does not exist",
+            p.display()
+        ),
+        Some(p) => Some(
+            PowKeys::load_or_create(p)
+                .with_context(|| "cannot load participation.pow_previous_key_file")?
+                .0,
+        ),
+        None => None,
+    };
+    let keys = PowKeys::new(current, previous).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let p = &config.participation;
+    let policy = DifficultyPolicy {
+        levels: p.pow_levels.clone(),
+        prefix_thresholds: p.prefix_thresholds.clone(),
+        target_thresholds: p.conversation_thresholds.clone(),
+        global_thresholds: p.global_thresholds.clone(),
+        ..DifficultyPolicy::default()
+    };
+    let limits = concord_server::participate::Limits {
+        votes_per_minute: p.votes_per_minute,
+        statements_per_minute: p.statements_per_minute,
+        no_pow_per_minute: p.no_pow_per_minute,
+        ..Default::default()
+    };
+    Ok(concord_server::participate::ParticipationSettings::new(
+        keys, policy, limits,
+    ))
 }
 
 /// Aborts a background task when dropped.

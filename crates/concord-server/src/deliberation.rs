@@ -98,6 +98,7 @@ async fn list_page(
     let body = html! {
         h1 { (lang.t("delib.title")) }
         p class="muted" { (lang.t("delib.explain")) }
+        p { a href={ "/deliberations/new?lang=" (lang.code()) } rel="nofollow" { (lang.t("part.new")) } }
         @if all.is_empty() {
             p { (lang.t("delib.none")) }
         } @else {
@@ -296,11 +297,14 @@ fn participation(lang: Lang, conv: &Conversation, anonymous: &BTreeMap<u32, bool
     let start = first.div_euclid(DAY);
     let n = usize::try_from(days.div_euclid(width_days) + 1).unwrap_or(1);
     let mut bins = vec![(0u64, 0u64); n];
+    // Distinct participants voting in each period.
+    let mut voters = vec![std::collections::BTreeSet::new(); n];
     for v in &conv.votes {
         let i = usize::try_from((v.timestamp_ms.div_euclid(DAY) - start) / width_days)
             .unwrap_or(0)
             .min(n - 1);
         bins[i].0 += 1;
+        voters[i].insert(v.pid);
         if anonymous.get(&v.pid).copied().unwrap_or(true) {
             bins[i].1 += 1;
         }
@@ -322,6 +326,21 @@ fn participation(lang: Lang, conv: &Conversation, anonymous: &BTreeMap<u32, bool
             (bw - 2.0).max(1.0)
         );
     }
+    // Participants per period: a line on its own scale, over the bars.
+    let pmax = voters.iter().map(|v| v.len()).max().unwrap_or(1).max(1) as f64;
+    let points: Vec<String> = voters
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let y = h - 2.0 - v.len() as f64 / pmax * (h - 8.0);
+            format!("{:.1},{y:.1}", i as f64 * bw + bw / 2.0)
+        })
+        .collect();
+    let _ = write!(
+        bars,
+        r##"<polyline points="{}" fill="none" stroke="#d55e00" stroke-width="2"/>"##,
+        points.join(" ")
+    );
     let period = |i: usize| {
         let d0 = start + i as i64 * width_days;
         if width_days == 1 {
@@ -345,10 +364,11 @@ fn participation(lang: Lang, conv: &Conversation, anonymous: &BTreeMap<u32, bool
                     th { (lang.t("delib.period")) }
                     th { (lang.t("delib.votes")) }
                     th { (lang.t("delib.anonymous_votes")) }
+                    th { (lang.t("delib.participants")) }
                 } }
                 tbody {
                     @for (i, b) in bins.iter().enumerate() {
-                        tr { td { (period(i)) } td { (b.0) } td { (b.1) } }
+                        tr { td { (period(i)) } td { (b.0) } td { (b.1) } td { (voters[i].len()) } }
                     }
                 }
             }
@@ -404,6 +424,7 @@ fn report_html(lang: Lang, r: &Report) -> Markup {
             (r.summary.votes) " " (lang.t("delib.votes")) " · "
             (anonymous_votes) " " (lang.t("delib.anonymous_votes"))
         }
+        p { a href={ "/deliberations/" (r.summary.info.id) "/vote?lang=" (lang.code()) } { (lang.t("part.take_part")) } }
         h2 { (lang.t("delib.groups")) }
         (scatter(lang, a))
         h2 { (lang.t("delib.what_groups_think")) }

@@ -27,6 +27,9 @@
 //! | `GET /api/v1/export?format=json\|jsonl\|csv` | every document, as `concord export` writes them |
 //! | `GET /api/openapi.json` | the OpenAPI 3.1 description of this API |
 //! | `GET /api/v1/search?q=` | full-text search, Chinese and English, with snippets (`limit`, `offset`) |
+//! | `GET /deliberations/{id}/vote`, `POST .../vote`, `POST .../statements`, `POST .../profile` | taking part: one statement at a time, new statements, self-declared category and region (see [`participate`]) |
+//! | `GET,POST /deliberations/new`, `GET,POST /deliberations/{id}/moderate` | editors: create a conversation; moderation queue, held votes, open/close |
+//! | `GET /api/v1/deliberations/{id}/challenge`, `.../next`; `POST .../votes`, `.../statements` | the same as JSON, with proof of work for anonymous participants |
 //! | `GET /api/v1/consensus` | consensus analytics as JSON or `?format=html` (see `docs/consensus-metrics.md`) |
 //!
 //! Errors are RFC 9457 problem details (`application/problem+json`: `type`, `title`, `status`,
@@ -42,6 +45,8 @@ mod error;
 mod i18n;
 mod log;
 mod pages;
+pub mod participate;
+pub mod pow;
 pub mod witness;
 
 use std::collections::{BTreeMap, HashMap};
@@ -74,6 +79,9 @@ pub struct AppState {
     pub auth: Arc<auth::AuthSettings>,
     /// The transparency log, if this server runs one.
     pub ledger: Option<Arc<concord_ledger::log::Log>>,
+    /// Proof-of-work keys, adaptive difficulty and rate limits for taking part in
+    /// deliberations (see [`participate`]).
+    pub participation: Arc<participate::ParticipationSettings>,
 }
 
 impl AppState {
@@ -262,6 +270,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/export", get(export))
         .route("/api/openapi.json", get(openapi))
         .merge(deliberation::routes())
+        .merge(participate::routes())
         .merge(auth::routes())
         .merge(editor::routes(state.auth.max_upload_bytes))
         .merge(log::router())
@@ -814,6 +823,10 @@ pub const API_ROUTES: &[&str] = &[
     "/api/v1/search",
     "/api/v1/export",
     "/api/v1/deliberations/{id}",
+    "/api/v1/deliberations/{id}/challenge",
+    "/api/v1/deliberations/{id}/next",
+    "/api/v1/deliberations/{id}/votes",
+    "/api/v1/deliberations/{id}/statements",
     "/api/openapi.json",
     "/api/v1/log",
 ];

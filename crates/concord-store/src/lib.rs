@@ -18,6 +18,7 @@
 pub mod accounts;
 pub mod deliberation;
 pub mod ledger;
+pub mod participation;
 mod postgres;
 mod sql;
 mod sqlite;
@@ -35,6 +36,7 @@ pub use deliberation::{
     ConversationInfo, ConversationStatus, ConversationSummary, DeliberationStore, NewParticipant,
 };
 pub use ledger::LedgerStore;
+pub use participation::{ParticipationStore, SpentChallenge, Submitted};
 pub use sql::SqlStore;
 
 /// Errors from the store. Messages name what failed; database internals stay in `source`.
@@ -211,6 +213,10 @@ pub trait Store: Send + Sync + 'static {
 
     /// Deliberation conversations and their votes (see [`deliberation`]).
     fn deliberation(&self) -> &dyn DeliberationStore;
+
+    /// Votes and statements from the platform, and the proof-of-work replay set (see
+    /// [`participation`]).
+    fn participation(&self) -> &dyn ParticipationStore;
 }
 
 /// Opens (creating if needed) the store at `url` and runs its migrations.

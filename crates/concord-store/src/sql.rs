@@ -492,6 +492,10 @@ impl Store for SqlStore {
     fn deliberation(&self) -> &dyn crate::DeliberationStore {
         self
     }
+
+    fn participation(&self) -> &dyn crate::ParticipationStore {
+        self
+    }
 }
 
 /// Tables that hold one JSON record per id (actors, taxonomies, label sets).
