@@ -200,7 +200,7 @@ impl ParticipationStore for SqlStore {
         if let Some(pid) = self.find_participant(conversation, subject).await? {
             return Ok(Some(pid));
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         if !lock(&mut tx, conversation).await? {
             tx.rollback().await?;
             return Ok(None);
@@ -315,7 +315,7 @@ impl ParticipationStore for SqlStore {
         vote: VoteEvent,
         spent: Option<&SpentChallenge>,
     ) -> Result<Submitted> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         if !lock(&mut tx, conversation).await? || !votable(&mut tx, conversation, vote.tid).await? {
             tx.rollback().await?;
             return Ok(Submitted::NotFound);
@@ -343,7 +343,7 @@ impl ParticipationStore for SqlStore {
     }
 
     async fn hold_vote(&self, conversation: &str, vote: VoteEvent) -> Result<Submitted> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         if !lock(&mut tx, conversation).await? || !votable(&mut tx, conversation, vote.tid).await? {
             tx.rollback().await?;
             return Ok(Submitted::NotFound);
@@ -394,7 +394,7 @@ impl ParticipationStore for SqlStore {
         ids: &[i64],
         accept: bool,
     ) -> Result<u64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         if !lock(&mut tx, conversation).await? {
             tx.rollback().await?;
             return Ok(0);
@@ -432,7 +432,7 @@ impl ParticipationStore for SqlStore {
         now_ms: i64,
         spent: Option<&SpentChallenge>,
     ) -> Result<Submitted> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         if !lock(&mut tx, conversation).await? {
             tx.rollback().await?;
             return Ok(Submitted::NotFound);
