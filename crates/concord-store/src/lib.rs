@@ -16,6 +16,7 @@
 //! leaves nothing half-written.
 
 pub mod accounts;
+pub mod commitments;
 pub mod deliberation;
 pub mod ledger;
 mod postgres;
@@ -30,6 +31,9 @@ use serde::{Deserialize, Serialize};
 
 pub use accounts::{
     AccountStore, AuditEntry, NewAudit, NewSession, Role, Session, User, UserCredentials,
+};
+pub use commitments::{
+    CommitmentStore, CommitmentWrite, EvidenceFile, EvidenceUpload, LoggedEntry, StoredCommitment,
 };
 pub use deliberation::{
     ConversationInfo, ConversationStatus, ConversationSummary, DeliberationStore, NewParticipant,
@@ -52,6 +56,8 @@ pub enum StoreError {
     Corrupt { id: String, reason: String },
     #[error("invalid query: {0}")]
     InvalidQuery(String),
+    #[error("invalid record: {0}")]
+    InvalidRecord(String),
     #[error("the log has {actual} entries, not {expected} as sequenced (another writer appended)")]
     LedgerConflict { expected: u64, actual: u64 },
 }
@@ -211,6 +217,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// Deliberation conversations and their votes (see [`deliberation`]).
     fn deliberation(&self) -> &dyn DeliberationStore;
+
+    /// Commitments, action reports, assessments and evidence files (see [`commitments`]).
+    fn commitments(&self) -> &dyn CommitmentStore;
 }
 
 /// Opens (creating if needed) the store at `url` and runs its migrations.

@@ -481,6 +481,10 @@ impl Store for SqlStore {
     fn deliberation(&self) -> &dyn crate::DeliberationStore {
         self
     }
+
+    fn commitments(&self) -> &dyn crate::CommitmentStore {
+        self
+    }
 }
 
 /// Tables that hold one JSON record per id (actors, taxonomies, label sets).
