@@ -42,3 +42,25 @@ pub enum Error {
     #[error("invalid record: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<Invalid>),
 }
+
+/// Kinds of transparency-log entries for this domain.
+pub const KIND_COMMITMENT: &str = "commitment";
+pub const KIND_ACTION_REPORT: &str = "action_report";
+pub const KIND_ASSESSMENT: &str = "assessment";
+
+/// The `record` of a transparency-log entry for a write: what was done (`create`, `update`,
+/// `seed`, `promote`), by whom, the commitment's version after the write, and the whole
+/// record, so that the log commits to its content (docs/commitments.md).
+pub fn log_record<T: serde::Serialize>(
+    action: &str,
+    by: &str,
+    version: u32,
+    data: &T,
+) -> serde_json::Value {
+    serde_json::json!({
+        "action": action,
+        "by": by,
+        "version": version,
+        "data": data,
+    })
+}
