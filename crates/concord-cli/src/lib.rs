@@ -5,6 +5,7 @@
 //! tests can bind port 0.
 
 pub mod cli;
+pub mod commitment;
 pub mod config;
 pub mod consensus;
 pub mod deliberate;
@@ -82,6 +83,7 @@ pub async fn serve(
     let (ledger, _) = ledger::open_log(config)
         .await
         .context("cannot open the transparency log")?;
+    commitment::seed(config, store.as_ref(), &ledger).await?;
     let state = AppState {
         search: Arc::new(search),
         store,

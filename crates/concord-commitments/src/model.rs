@@ -32,6 +32,34 @@ impl Date {
             && day <= days_in_month(year, month))
         .then_some(Date { year, month, day })
     }
+
+    /// The civil date `days` days after 1970-01-01 (proleptic Gregorian), clamped to the
+    /// supported years. Ported from H. Hinnant, "chrono-Compatible Low-Level Date Algorithms",
+    /// `civil_from_days` (https://howardhinnant.github.io/date_algorithms.html).
+    pub fn from_unix_days(days: i64) -> Date {
+        let z = days.clamp(-354_000, 2_900_000) + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        Date::new(year.clamp(1000, 9999) as u16, month, day).unwrap_or(Date {
+            year: 1970,
+            month: 1,
+            day: 1,
+        })
+    }
+
+    /// Today's date in UTC.
+    pub fn today() -> Date {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        Date::from_unix_days(secs.div_euclid(86_400))
+    }
 }
 
 fn days_in_month(year: u16, month: u8) -> u8 {

@@ -258,6 +258,9 @@ fn dates_are_strict() {
     }
     assert_eq!(d("2024-02-29").to_string(), "2024-02-29");
     assert!(serde_json::from_str::<Date>("\"2023-02-29\"").is_err());
+    assert_eq!(Date::from_unix_days(0), d("1970-01-01"));
+    assert_eq!(Date::from_unix_days(19_782), d("2024-02-29"));
+    assert_eq!(Date::from_unix_days(20_454), d("2026-01-01"));
 }
 
 fn date() -> impl Strategy<Value = Date> {
