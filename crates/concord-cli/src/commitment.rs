@@ -95,6 +95,20 @@ pub enum CommitmentCommand {
         #[arg(long, default_value = "cli")]
         by: String,
     },
+    /// Record that a signatory withdrew from a commitment (an update of the commitment, with
+    /// a version check; logged).
+    Withdraw {
+        #[arg(long)]
+        commitment: String,
+        #[arg(long)]
+        actor: String,
+        #[arg(long)]
+        date: Date,
+        #[arg(long)]
+        note: Option<String>,
+        #[arg(long, default_value = "cli")]
+        by: String,
+    },
     /// Status of each signatory of a commitment on a date (default today, UTC).
     Status {
         id: String,
@@ -413,6 +427,50 @@ pub async fn run(config: &Config, cmd: CommitmentCommand) -> anyhow::Result<Exit
                         .await?;
                     println!("{}\tlog index {}", a.id, receipt.index);
                     Ok(ExitCode::SUCCESS)
+                }
+                _ => {
+                    eprintln!("error: no commitment {commitment:?}");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        CommitmentCommand::Withdraw {
+            commitment,
+            actor,
+            date,
+            note,
+            by,
+        } => {
+            let (store, log) = open(config).await?;
+            let Some(sc) = store.commitments().get_commitment(&commitment).await? else {
+                eprintln!("error: no commitment {commitment:?}");
+                return Ok(ExitCode::FAILURE);
+            };
+            let mut c = sc.commitment;
+            if c.withdrawals.iter().any(|w| w.actor == actor) {
+                eprintln!("error: {actor:?} has already withdrawn from {commitment:?}");
+                return Ok(ExitCode::FAILURE);
+            }
+            c.withdrawals
+                .push(concord_commitments::Withdrawal { actor, date, note });
+            match store
+                .commitments()
+                .update_commitment(&c, sc.version)
+                .await
+                .map_err(invalid)?
+            {
+                CommitmentWrite::Written(c, v) => {
+                    let r = log
+                        .append(KIND_COMMITMENT, &c.id, &log_record("update", &by, v, &c))
+                        .await?;
+                    println!("{}	version {v}	log index {}", c.id, r.index);
+                    Ok(ExitCode::SUCCESS)
+                }
+                CommitmentWrite::Stale { current } => {
+                    eprintln!(
+                        "error: {commitment:?} changed meanwhile (now version {current}); try again"
+                    );
+                    Ok(ExitCode::FAILURE)
                 }
                 _ => {
                     eprintln!("error: no commitment {commitment:?}");

@@ -522,6 +522,55 @@ signatories = ["european_commission"]
     let show: Value =
         serde_json::from_str(&ok(concord(data, &["commitment", "show", "pilot-pledge"]))).unwrap();
     assert_eq!(show["log_entries"].as_array().unwrap().len(), 4, "{show}");
+    // a withdrawal is an update of the commitment, logged; it wins over the assessment
+    let out = concord(
+        data,
+        &[
+            "commitment",
+            "withdraw",
+            "--commitment",
+            "pilot-pledge",
+            "--actor",
+            "meta",
+            "--date",
+            "2025-05-01",
+        ],
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("withdrawals[0].actor"),
+        "{out:?}"
+    );
+    let out = ok(concord(
+        data,
+        &[
+            "commitment",
+            "withdraw",
+            "--commitment",
+            "pilot-pledge",
+            "--actor",
+            "openai",
+            "--date",
+            "2025-05-01",
+        ],
+    ));
+    assert!(out.contains("version 2"), "{out}");
+    let v: Value = serde_json::from_str(&ok(concord(
+        data,
+        &[
+            "commitment",
+            "status",
+            "pilot-pledge",
+            "--date",
+            "2025-06-01",
+            "--format",
+            "json",
+        ],
+    )))
+    .unwrap();
+    assert_eq!(v["status"]["openai"], "withdrawn");
+    let show: Value =
+        serde_json::from_str(&ok(concord(data, &["commitment", "show", "pilot-pledge"]))).unwrap();
+    assert_eq!(show["log_entries"].as_array().unwrap().len(), 5, "{show}");
     // the whole log verifies
     let out = ok(concord(data, &["ledger", "verify"]));
     assert!(!out.is_empty());

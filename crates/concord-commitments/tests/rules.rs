@@ -370,6 +370,15 @@ proptest! {
     }
 
     #[test]
+    fn unix_days_give_valid_ordered_dates(a in -1_000_000i64..3_000_000, b in -1_000_000i64..3_000_000) {
+        let (da, db) = (Date::from_unix_days(a), Date::from_unix_days(b));
+        prop_assert_eq!(da.to_string().parse::<Date>().unwrap(), da);
+        if a <= b {
+            prop_assert!(da <= db);
+        }
+    }
+
+    #[test]
     fn date_parse_never_panics(s in ".{0,16}") {
         if let Ok(d) = s.parse::<Date>() {
             prop_assert_eq!(d.to_string(), s);
