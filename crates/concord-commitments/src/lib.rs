@@ -18,8 +18,9 @@ mod status;
 
 pub use gap::{Gap, GapReport, implementation_gap};
 pub use model::{
-    ActionReport, Assessment, Bilingual, Commitment, Date, Evidence, MAX_ITEMS, MAX_SHORT_CHARS,
-    MAX_TEXT_CHARS, Milestone, Origin, ReportSource, Verdict, Withdrawal, valid_slug,
+    ActionReport, Assessment, Bilingual, Commitment, Date, Evidence, MAX_ITEMS, MAX_RECORD_BYTES,
+    MAX_SHORT_CHARS, MAX_TEXT_CHARS, Milestone, Origin, ReportSource, Verdict, Withdrawal,
+    valid_slug,
 };
 pub use status::{Status, StatusChange, status, status_changes};
 

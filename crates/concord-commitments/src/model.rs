@@ -13,6 +13,9 @@ pub const MAX_TEXT_CHARS: usize = 4000;
 pub const MAX_SHORT_CHARS: usize = 500;
 /// Most signatories, principles, milestones, indicators or evidence items in one record.
 pub const MAX_ITEMS: usize = 64;
+/// Largest record as JSON (bytes): the whole record goes into one transparency-log entry,
+/// which holds at most 65,535 bytes with its envelope.
+pub const MAX_RECORD_BYTES: usize = 48_000;
 
 /// A calendar day, `YYYY-MM-DD` (years 1000–9999). Deadlines and report dates are days: a
 /// month-only date would make "has the deadline passed" ambiguous.
@@ -410,6 +413,19 @@ impl Check {
         }
     }
 
+    /// The record must fit in one log entry.
+    fn size<T: Serialize>(&mut self, record: &T) {
+        let n = serde_json::to_vec(record).map_or(usize::MAX, |v| v.len());
+        if n > MAX_RECORD_BYTES {
+            self.fail(
+                "record",
+                format!(
+                    "is {n} bytes as JSON (at most {MAX_RECORD_BYTES}, to fit in one transparency-log entry)"
+                ),
+            );
+        }
+    }
+
     fn done(self) -> Result<(), crate::Error> {
         if self.0.is_empty() {
             Ok(())
@@ -495,6 +511,7 @@ impl Commitment {
         if let Some(u) = &self.uncertainty {
             c.text("uncertainty", u, MAX_TEXT_CHARS, false);
         }
+        c.size(self);
         c.done()
     }
 }
@@ -525,6 +542,7 @@ impl ActionReport {
         }
         c.text("description", &self.description, MAX_TEXT_CHARS, true);
         c.evidence("evidence", &self.evidence);
+        c.size(self);
         c.done()
     }
 }
@@ -554,6 +572,7 @@ impl Assessment {
         }
         c.text("rationale", &self.rationale, MAX_TEXT_CHARS, true);
         c.evidence("evidence", &self.evidence);
+        c.size(self);
         c.done()
     }
 }

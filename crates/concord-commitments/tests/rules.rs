@@ -241,6 +241,29 @@ fn validation_names_fields() {
             .contains("independent")
     );
     assert!(report("initech", "2025-01-01").validate(&c).is_err());
+    // every field within its own limit, but too big together for one log entry
+    let mut big = commitment(None);
+    big.text.zh = Some("承".repeat(4000));
+    big.text.en = Some("a".repeat(4000));
+    big.uncertainty = Some("不".repeat(4000));
+    big.indicators = (0..40).map(|_| "指".repeat(500)).collect();
+    let e = big.validate().unwrap_err().to_string();
+    assert!(
+        e.contains("record: is ") && e.contains("transparency-log entry"),
+        "{e}"
+    );
+    let mut r = report("acme", "2025-01-01");
+    r.evidence = (0..60)
+        .map(|i| Evidence::Link {
+            url: format!("https://example.org/{i}/{}", "x".repeat(1900)),
+        })
+        .collect();
+    assert!(
+        r.validate(&c)
+            .unwrap_err()
+            .to_string()
+            .contains("record: is ")
+    );
 }
 
 #[test]
