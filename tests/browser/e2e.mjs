@@ -105,6 +105,9 @@ try {
     ['best-practices', '/best-practices?lang=zh'],
     ['map', '/map?lang=en'],
     ['profile', '/jurisdictions/CN?lang=zh'],
+    ['commitments', '/commitments?lang=zh'],
+    ['commitment', '/commitments/seoul-2024-thresholds?lang=en'],
+    ['verify-record', '/commitments/seoul-2024-thresholds/verify?lang=en'],
   ]) {
     const r = await page.goto(`${base}${path}`);
     expect(step, r && r.status() === 200, `${path} answered ${r && r.status()}`);

@@ -190,6 +190,12 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::deliberate::DeliberateCommand,
     },
+    /// Commitments, action reports, assessments, status and the implementation gap
+    /// (docs/commitments.md).
+    Commitment {
+        #[command(subcommand)]
+        command: crate::commitment::CommitmentCommand,
+    },
     /// Print the JSON Schema of exported documents.
     Schema,
     /// Print the configuration in effect, as TOML.
@@ -401,6 +407,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             crate::user::audit(&config, limit, format == "json").await
         }
         Command::Deliberate { command } => crate::deliberate::run(&config, command).await,
+        Command::Commitment { command } => crate::commitment::run(&config, command).await,
         Command::Schema => {
             print!("{}", concord_import::export_json_schema());
             Ok(ExitCode::SUCCESS)

@@ -5,6 +5,7 @@
 //! tests can bind port 0.
 
 pub mod cli;
+pub mod commitment;
 pub mod config;
 pub mod consensus;
 pub mod deliberate;
@@ -89,6 +90,7 @@ pub async fn serve(
         .await
         .context("cannot open the transparency log")?;
     let participation = participation_settings(config)?;
+    commitment::seed(config, store.as_ref(), &ledger).await?;
     let state = AppState {
         participation: Arc::new(participation),
         search: Arc::new(search),

@@ -62,7 +62,7 @@ async fn journeys_and_accessibility_in_headless_chromium() {
         String::from_utf8_lossy(&out.stderr)
     );
     let v: serde_json::Value = serde_json::from_str(&report).expect("e2e.mjs prints JSON");
-    assert_eq!(v["pages"].as_array().map(Vec::len), Some(11), "{report}");
+    assert_eq!(v["pages"].as_array().map(Vec::len), Some(14), "{report}");
     assert!(shots.join("search-zh.png").is_file());
 }
 

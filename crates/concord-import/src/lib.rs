@@ -17,6 +17,7 @@
 //!
 //! [`load_bundled_corpus`] imports the corpus compiled into the binary into a fresh store.
 
+pub mod commitments;
 mod export;
 pub mod labels;
 mod meta;

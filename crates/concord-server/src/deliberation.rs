@@ -446,6 +446,7 @@ fn report_html(lang: Lang, r: &Report) -> Markup {
         h2 { (lang.t("delib.consensus")) }
         h3 { (lang.t("delib.consensus_agree")) }
         (consensus_list(lang, conv, &a.consensus.agree))
+        (crate::commitments::promote_links(lang, &r.summary.info.id, a.consensus.agree.iter().map(|e| e.tid)))
         h3 { (lang.t("delib.consensus_disagree")) }
         (consensus_list(lang, conv, &a.consensus.disagree))
         h2 { (lang.t("delib.group_aware")) }

@@ -30,6 +30,7 @@
 //! | `GET /deliberations/{id}/vote`, `POST .../vote`, `POST .../statements`, `POST .../profile` | taking part: one statement at a time, new statements, self-declared category and region (see [`participate`]) |
 //! | `GET,POST /deliberations/new`, `GET,POST /deliberations/{id}/moderate` | editors: create a conversation; moderation queue, held votes, open/close |
 //! | `GET /api/v1/deliberations/{id}/challenge`, `.../next`; `POST .../votes`, `.../statements` | the same as JSON, with proof of work for anonymous participants |
+//! | `/commitments…`, `/api/v1/commitments…` | commitments tracker, pages, forms and API (see [`commitments`]) |
 //! | `GET /api/v1/consensus` | consensus analytics as JSON or `?format=html` (see `docs/consensus-metrics.md`) |
 //!
 //! Errors are RFC 9457 problem details (`application/problem+json`: `type`, `title`, `status`,
@@ -38,6 +39,7 @@
 
 pub mod auth;
 mod cite;
+mod commitments;
 mod consensus;
 mod deliberation;
 mod editor;
@@ -274,6 +276,7 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::routes())
         .merge(editor::routes(state.auth.max_upload_bytes))
         .merge(log::router())
+        .merge(commitments::routes(state.auth.max_upload_bytes))
         .fallback(|| async { ApiError::NotFound("no such route".into()) })
         // Pages load nothing from elsewhere and cannot be framed.
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -829,6 +832,12 @@ pub const API_ROUTES: &[&str] = &[
     "/api/v1/deliberations/{id}/statements",
     "/api/openapi.json",
     "/api/v1/log",
+    "/api/v1/commitments",
+    "/api/v1/commitments/{id}",
+    "/api/v1/commitments/{id}/reports",
+    "/api/v1/commitments/{id}/assessments",
+    "/api/v1/commitments/{id}/status",
+    "/api/v1/commitments-gap",
 ];
 
 /// The OpenAPI 3.1 document, kept by hand beside the code.
@@ -1247,7 +1256,8 @@ async fn consensus_page(
         .await
         .map_err(|e| ApiError::BadRequest(e.to_string()))?
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let body = concord_consensus::report_body(&report);
+    let body =
+        concord_consensus::report_body(&report) + &commitments::gap_section(&s, lang).await?;
     let mut query = format!(
         "theta={theta}&min_docs={}&by={by}&scheme={scheme}",
         min_docs as usize

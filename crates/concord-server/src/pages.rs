@@ -38,6 +38,7 @@ pub fn layout(lang: Lang, title: &str, switch: &str, body: Markup) -> String {
                         a href={ "/map?lang=" (lang.code()) } { (lang.t("nav.map")) }
                         a href={ "/consensus?lang=" (lang.code()) } { (lang.t("nav.consensus")) }
                         a href={ "/deliberations?lang=" (lang.code()) } { (lang.t("nav.deliberations")) }
+                        a href={ "/commitments?lang=" (lang.code()) } { (lang.t("nav.commitments")) }
                         a href="/api/openapi.json" { (lang.t("nav.api")) }
                     }
                     a href=(switch) lang=(lang.other().code()) hreflang=(lang.other().code()) { (lang.t("lang.switch")) }

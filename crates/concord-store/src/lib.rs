@@ -16,6 +16,7 @@
 //! leaves nothing half-written.
 
 pub mod accounts;
+pub mod commitments;
 pub mod deliberation;
 pub mod ledger;
 pub mod participation;
@@ -31,6 +32,9 @@ use serde::{Deserialize, Serialize};
 
 pub use accounts::{
     AccountStore, AuditEntry, NewAudit, NewSession, Role, Session, User, UserCredentials,
+};
+pub use commitments::{
+    CommitmentStore, CommitmentWrite, EvidenceFile, EvidenceUpload, LoggedEntry, StoredCommitment,
 };
 pub use deliberation::{
     ConversationInfo, ConversationStatus, ConversationSummary, DeliberationStore, NewParticipant,
@@ -54,6 +58,8 @@ pub enum StoreError {
     Corrupt { id: String, reason: String },
     #[error("invalid query: {0}")]
     InvalidQuery(String),
+    #[error("invalid record: {0}")]
+    InvalidRecord(String),
     #[error("the log has {actual} entries, not {expected} as sequenced (another writer appended)")]
     LedgerConflict { expected: u64, actual: u64 },
 }
@@ -217,6 +223,8 @@ pub trait Store: Send + Sync + 'static {
     /// Votes and statements from the platform, and the proof-of-work replay set (see
     /// [`participation`]).
     fn participation(&self) -> &dyn ParticipationStore;
+    /// Commitments, action reports, assessments and evidence files (see [`commitments`]).
+    fn commitments(&self) -> &dyn CommitmentStore;
 }
 
 /// Opens (creating if needed) the store at `url` and runs its migrations.

@@ -496,6 +496,10 @@ impl Store for SqlStore {
     fn participation(&self) -> &dyn crate::ParticipationStore {
         self
     }
+
+    fn commitments(&self) -> &dyn crate::CommitmentStore {
+        self
+    }
 }
 
 /// Tables that hold one JSON record per id (actors, taxonomies, label sets).
