@@ -28,21 +28,39 @@ pub struct Passage<'a> {
     pub(crate) terms: &'a [(usize, usize, u32)],
 }
 
+/// Bytes at which a clause may end: `\n ; ! ?`, `.` (if white space follows) and the first
+/// byte of 。 (E3) and of the full-width ！ ； ？ (EF). Everything else is skipped with one table
+/// look-up per byte, which is what keeps clause cutting cheap next to the automaton.
+static STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'\n' as usize] = true;
+    t[b';' as usize] = true;
+    t[b'!' as usize] = true;
+    t[b'?' as usize] = true;
+    t[b'.' as usize] = true;
+    t[0xE3] = true;
+    t[0xEF] = true;
+    t
+};
+
 /// End (exclusive) of the clause starting at `from`.
 pub(crate) fn clause_end(bytes: &[u8], from: usize, max_len: usize) -> usize {
     let len = bytes.len();
     let limit = len.min(from.saturating_add(max_len));
     let mut i = from;
     while i < limit {
-        match bytes[i] {
-            b'\n' | b';' | b'!' | b'?' => return i + 1,
-            b'.' if i + 1 >= len || bytes[i + 1].is_ascii_whitespace() => return i + 1,
-            // 。 and the full-width ！ ； ？ of text that was not normalised
-            0xE3 if bytes.get(i + 1..i + 3) == Some(&[0x80, 0x82]) => return i + 3,
-            0xEF if matches!(bytes.get(i + 1..i + 3), Some([0xBC, 0x81 | 0x9B | 0x9F])) => {
-                return i + 3;
+        let b = bytes[i];
+        if STOP[b as usize] {
+            match b {
+                b'\n' | b';' | b'!' | b'?' => return i + 1,
+                b'.' if i + 1 >= len || bytes[i + 1].is_ascii_whitespace() => return i + 1,
+                // 。 and the full-width ！ ； ？ of text that was not normalised
+                0xE3 if bytes.get(i + 1..i + 3) == Some(&[0x80, 0x82]) => return i + 3,
+                0xEF if matches!(bytes.get(i + 1..i + 3), Some([0xBC, 0x81 | 0x9B | 0x9F])) => {
+                    return i + 3;
+                }
+                _ => {}
             }
-            _ => {}
         }
         i += 1;
     }
@@ -59,6 +77,35 @@ pub(crate) fn clause_end(bytes: &[u8], from: usize, max_len: usize) -> usize {
         j -= 1;
     }
     j
+}
+
+/// Memo of "do these two Chinese characters form a dictionary word": a direct-mapped cache,
+/// because a hash map with SipHash cost more than the jieba look-up it saved.
+pub(crate) struct PairCache {
+    slots: Vec<(u64, bool)>,
+}
+
+impl Default for PairCache {
+    fn default() -> Self {
+        PairCache {
+            slots: vec![(u64::MAX, false); PairCache::SLOTS],
+        }
+    }
+}
+
+impl PairCache {
+    const SLOTS: usize = 4096;
+
+    fn get_or(&mut self, a: char, b: char, compute: impl FnOnce() -> bool) -> bool {
+        let key = (u64::from(a) << 32) | u64::from(b);
+        // Fibonacci hashing of the two code points.
+        let slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 52) as usize % Self::SLOTS;
+        let e = &mut self.slots[slot];
+        if e.0 != key {
+            *e = (key, compute());
+        }
+        e.1
+    }
 }
 
 fn is_word_byte(b: u8) -> bool {
@@ -88,7 +135,7 @@ pub(crate) struct Scratch {
     conf: Vec<(u16, f32)>,
     word: String,
     /// Memo of jieba dictionary look-ups of two-character strings.
-    pairs: std::collections::HashMap<(char, char), bool>,
+    pairs: PairCache,
 }
 
 pub(crate) struct Scanner<'t> {
@@ -359,13 +406,13 @@ impl Scanner<'_> {
         clause: &str,
         start: usize,
         end: usize,
-        pairs: &mut std::collections::HashMap<(char, char), bool>,
+        pairs: &mut PairCache,
     ) -> bool {
         let term = &clause[start..end];
         let prev = clause[..start].chars().next_back().filter(|c| is_han(*c));
         let next = clause[end..].chars().next().filter(|c| is_han(*c));
         let mut crosses = |a: char, b: char| {
-            *pairs.entry((a, b)).or_insert_with(|| {
+            pairs.get_or(a, b, || {
                 let mut buf = [0u8; 8];
                 let la = a.encode_utf8(&mut buf).len();
                 let lb = b.encode_utf8(&mut buf[la..]).len();
@@ -432,6 +479,66 @@ mod tests {
                 " Next 3.5 x"
             ]
         );
+    }
+
+    /// The clause cutter before the stop-byte table: one `match` per byte.
+    fn clause_end_reference(bytes: &[u8], from: usize, max_len: usize) -> usize {
+        let len = bytes.len();
+        let limit = len.min(from.saturating_add(max_len));
+        let mut i = from;
+        while i < limit {
+            match bytes[i] {
+                b'\n' | b';' | b'!' | b'?' => return i + 1,
+                b'.' if i + 1 >= len || bytes[i + 1].is_ascii_whitespace() => return i + 1,
+                0xE3 if bytes.get(i + 1..i + 3) == Some(&[0x80, 0x82]) => return i + 3,
+                0xEF if matches!(bytes.get(i + 1..i + 3), Some([0xBC, 0x81 | 0x9B | 0x9F])) => {
+                    return i + 3;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        if limit >= len {
+            return len;
+        }
+        let floor = limit.saturating_sub(64).max(from + 1);
+        if let Some(sp) = (floor..limit).rev().find(|&j| bytes[j] == b' ') {
+            return sp + 1;
+        }
+        let mut j = limit;
+        while j > from + 1 && (bytes[j] & 0xC0) == 0x80 {
+            j -= 1;
+        }
+        j
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn stop_table_cuts_like_the_reference(
+            text in "([a-z .;!?\\n]|。|！|；|？|，|安|全|\u{FF01}|\u{FF1B}|\u{3002}){0,300}",
+            max in 16usize..200,
+        ) {
+            let b = text.as_bytes();
+            let mut pos = 0;
+            while pos < b.len() {
+                let want = clause_end_reference(b, pos, max);
+                proptest::prop_assert_eq!(clause_end(b, pos, max), want);
+                pos = want;
+            }
+        }
+
+        #[test]
+        fn pair_cache_remembers_what_it_computed(pairs in proptest::collection::vec(
+            (proptest::char::range('\u{4E00}', '\u{4E40}'), proptest::char::range('\u{4E00}', '\u{4E40}')),
+            1..300,
+        )) {
+            // The cached answer must always equal the computed one, whatever collides.
+            let mut cache = PairCache::default();
+            let truth = |a: char, b: char| (u32::from(a) + u32::from(b)) % 3 == 0;
+            for (a, b) in pairs {
+                proptest::prop_assert_eq!(cache.get_or(a, b, || truth(a, b)), truth(a, b));
+            }
+        }
     }
 
     #[test]
