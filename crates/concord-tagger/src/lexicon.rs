@@ -54,7 +54,8 @@ pub(crate) struct Compiled {
 }
 
 /// Strips English inflections (plural, third person, past, gerund, final e, doubled final
-/// consonant) from a lowercase ASCII word, writing the stem into `out`.
+/// consonant) from a lowercase ASCII word, writing the stem into `out`. A doubled final l is
+/// undone too (British labelled, modelled), and -ied becomes -y (notified → notify).
 pub(crate) fn light_stem_into(word: &str, out: &mut String) {
     out.clear();
     out.push_str(word);
@@ -73,7 +74,11 @@ pub(crate) fn light_stem_into(word: &str, out: &mut String) {
     {
         out.truncate(len(out) - 1);
     }
-    if out.ends_with("ing") && len(out) > 5 {
+    if out.ends_with("ied") && len(out) > 5 {
+        // notified, classified, verified: the y of the base form came back as i
+        out.truncate(len(out) - 3);
+        out.push('y');
+    } else if out.ends_with("ing") && len(out) > 5 {
         out.truncate(len(out) - 3);
     } else if out.ends_with("ed") && len(out) > 4 {
         out.truncate(len(out) - 2);
@@ -85,10 +90,7 @@ pub(crate) fn light_stem_into(word: &str, out: &mut String) {
     let n = b.len();
     if n > 4
         && b[n - 1] == b[n - 2]
-        && !matches!(
-            b[n - 1],
-            b'a' | b'e' | b'i' | b'o' | b'u' | b'l' | b's' | b'z'
-        )
+        && !matches!(b[n - 1], b'a' | b'e' | b'i' | b'o' | b'u' | b's' | b'z')
     {
         out.truncate(n - 1);
     }
@@ -315,6 +317,14 @@ mod tests {
             ("policy", "policies"),
             ("process", "processes"),
             ("bias", "biases"),
+            ("label", "labelled"),
+            ("label", "labelling"),
+            ("label", "labeled"),
+            ("model", "modelled"),
+            ("notify", "notified"),
+            ("classify", "classified"),
+            ("verify", "verifies"),
+            ("install", "installed"),
         ] {
             assert_eq!(light_stem(a), light_stem(b), "{a} / {b}");
         }
@@ -324,6 +334,7 @@ mod tests {
             ("access", "accessibility"),
             ("audit", "auditor"),
             ("valid", "validation"),
+            ("notify", "notification"),
         ] {
             assert_ne!(light_stem(a), light_stem(b), "{a} / {b}");
         }

@@ -108,6 +108,94 @@ impl PairCache {
     }
 }
 
+/// Words that make a run of capitalised words the name of a body or an instrument.
+const NAME_HEADS: &[&str] = &[
+    "Act",
+    "Agency",
+    "Association",
+    "Board",
+    "Bureau",
+    "Centre",
+    "Center",
+    "Commission",
+    "Committee",
+    "Council",
+    "Court",
+    "Department",
+    "Forum",
+    "Group",
+    "Institute",
+    "Ministry",
+    "Office",
+    "Secretariat",
+];
+
+/// Lower-case words allowed inside a name between capitalised ones.
+const NAME_LINKS: &[&str] = &["of", "on", "and", "for", "the", "in", "&"];
+
+/// What follows a Chinese term when it is part of a body's name.
+const ORG_SUFFIXES_ZH: &[&str] = &[
+    "工作组",
+    "委员会",
+    "标准化技术委员会",
+    "专委会",
+    "领导小组",
+    "办公室",
+    "研究院",
+    "研究所",
+    "协会",
+    "联盟",
+    "论坛",
+];
+
+/// Byte spans of names in `clause`: runs of capitalised words (joined by `of`, `on`, `and`…)
+/// that contain a word such as Committee, Forum, Ministry or Act.
+pub(crate) fn english_name_spans(clause: &str, out: &mut Vec<(usize, usize)>) {
+    let bytes = clause.as_bytes();
+    let mut i = 0;
+    // current run: start, end of its last capitalised word, has a head word
+    let mut run: Option<(usize, usize, bool)> = None;
+    let close = |run: &mut Option<(usize, usize, bool)>, out: &mut Vec<(usize, usize)>| {
+        if let Some((s, e, true)) = run.take() {
+            out.push((s, e));
+        }
+    };
+    while i < bytes.len() {
+        if !(bytes[i].is_ascii_alphanumeric() || bytes[i] == b'&') {
+            // Anything but a space between words (a comma, a bracket) ends the name.
+            if bytes[i] != b' ' {
+                close(&mut run, out);
+            }
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len()
+            && (bytes[i].is_ascii_alphanumeric() || matches!(bytes[i], b'-' | b'\'' | b'&'))
+        {
+            i += 1;
+        }
+        let word = &clause[start..i];
+        if bytes[start].is_ascii_uppercase() {
+            let head = NAME_HEADS.contains(&word.trim_end_matches(['\'', 's']))
+                || NAME_HEADS.contains(&word);
+            run = Some(match run {
+                Some((s, _, h)) => (s, i, h || head),
+                None => (start, i, head),
+            });
+        } else if NAME_LINKS.contains(&word) && run.is_some() {
+            // a link word continues the run only if a capitalised word follows
+            let next = clause[i..].trim_start_matches(' ');
+            if !next.as_bytes().first().is_some_and(u8::is_ascii_uppercase) {
+                close(&mut run, out);
+            }
+        } else {
+            close(&mut run, out);
+        }
+    }
+    close(&mut run, out);
+}
+
 fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric()
 }
@@ -297,6 +385,21 @@ impl Scanner<'_> {
                     }
                     _ => {}
                 }
+            }
+        }
+        // Terms that are words of a body's or an instrument's name ("the Committee on AI and
+        // Human Rights", 数据安全工作组) name something; they do not state the principle.
+        if s.terms
+            .iter()
+            .any(|&(start, _, _)| clause.as_bytes()[start].is_ascii_uppercase())
+        {
+            english_name_spans(clause, &mut s.excluded);
+        }
+        for &(start, end, _) in &s.terms {
+            if clause.as_bytes()[end - 1] >= 0x80
+                && ORG_SUFFIXES_ZH.iter().any(|x| clause[end..].starts_with(x))
+            {
+                s.excluded.push((start, end));
             }
         }
         s.seen.clear();
