@@ -26,6 +26,10 @@ pub(crate) enum Kind {
     Term {
         principles: Vec<u16>,
         weight: f32,
+        /// Principles of other terms that this phrase contains (frontier safety framework →
+        /// safety framework), with their weights: leftmost-longest matching reports only the
+        /// phrase, so it passes on what its parts say.
+        inherited: Vec<(u16, f32)>,
     },
     Cue(Cue),
     /// Matches and means nothing (another sense of a word).
@@ -182,10 +186,13 @@ impl Builder {
                 // Same surface pattern: terms merge their principles; anything else keeps the
                 // first meaning (cues and blockers are listed before lexicons).
                 if let (
-                    Kind::Term { principles, weight },
+                    Kind::Term {
+                        principles, weight, ..
+                    },
                     Kind::Term {
                         principles: add,
                         weight: w,
+                        ..
                     },
                 ) = (&mut self.meta[i].kind, &kind)
                 {
@@ -248,6 +255,7 @@ pub(crate) fn compile(taxonomy: &Taxonomy) -> Result<Compiled, TaggerError> {
                 Kind::Term {
                     principles: vec![idx],
                     weight,
+                    inherited: vec![],
                 },
             );
         }
@@ -255,6 +263,7 @@ pub(crate) fn compile(taxonomy: &Taxonomy) -> Result<Compiled, TaggerError> {
     if terms == 0 {
         return Err(TaggerError::EmptyLexicon(taxonomy.id.to_string()));
     }
+    inherit_components(&b.patterns, &mut b.meta);
     for (text, meta) in b.patterns.iter().zip(b.meta.iter_mut()) {
         if !matches!(meta.kind, Kind::Term { .. }) {
             continue;
@@ -291,6 +300,83 @@ pub(crate) fn compile(taxonomy: &Taxonomy) -> Result<Compiled, TaggerError> {
         automaton,
         patterns: b.meta,
     })
+}
+
+/// Where the component `part` (a pattern, possibly cut to a stem prefix) occurs in `phrase`
+/// as whole words: Latin components must start at a word start and end at a word end (or,
+/// for a stemmed last word, cover a word with the same stem); Chinese ones occur anywhere.
+fn contains_component(phrase: &str, part: &str, stem: Option<&str>) -> bool {
+    if part.len() >= phrase.len() {
+        return false;
+    }
+    if part.chars().any(is_han) {
+        return phrase.contains(part);
+    }
+    let bytes = phrase.as_bytes();
+    let mut word = String::new();
+    phrase.match_indices(part).any(|(i, _)| {
+        let end = i + part.len();
+        if i > 0 && bytes[i - 1].is_ascii_alphanumeric() {
+            return false;
+        }
+        let word_end = end
+            + bytes[end..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphabetic())
+                .count();
+        match stem {
+            Some(stem) => {
+                let word_start = phrase[..end]
+                    .rfind(|c: char| !c.is_ascii_alphabetic())
+                    .map_or(0, |j| j + 1);
+                light_stem_into(&phrase[word_start..word_end], &mut word);
+                word == stem
+            }
+            None => word_end == end,
+        }
+    })
+}
+
+/// Gives every phrase the principles of the (non-weak) terms it contains.
+fn inherit_components(patterns: &[String], meta: &mut [Pattern]) {
+    type Part = (usize, Vec<u16>, f32, Option<String>);
+    let parts: Vec<Part> = meta
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| match &m.kind {
+            Kind::Term {
+                principles, weight, ..
+            } if *weight > WEAK_WEIGHT => Some((i, principles.clone(), *weight, m.stem.clone())),
+            _ => None,
+        })
+        .collect();
+    for (i, m) in meta.iter_mut().enumerate() {
+        let Kind::Term {
+            principles,
+            inherited,
+            ..
+        } = &mut m.kind
+        else {
+            continue;
+        };
+        for (j, ps, w, stem) in &parts {
+            if *j == i {
+                continue;
+            }
+            if !contains_component(&patterns[i], &patterns[*j], stem.as_deref()) {
+                continue;
+            }
+            for &p in ps {
+                if principles.contains(&p) {
+                    continue;
+                }
+                match inherited.iter_mut().find(|(q, _)| *q == p) {
+                    Some((_, old)) => *old = old.max(*w),
+                    None => inherited.push((p, *w)),
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -338,6 +424,27 @@ mod tests {
         ] {
             assert_ne!(light_stem(a), light_stem(b), "{a} / {b}");
         }
+    }
+
+    #[test]
+    fn components_are_whole_words_or_same_stem() {
+        assert!(contains_component("bias audit", "audit", Some("audit")));
+        assert!(contains_component(
+            "frontier safety framework",
+            "safety",
+            None
+        ));
+        assert!(!contains_component("unsafety rules", "safety", None));
+        assert!(!contains_component("safetynet rules", "safety", None));
+        // "audit" cut to its stem prefix matches "audits" but not "auditorium"
+        assert!(contains_component("annual audits", "audit", Some("audit")));
+        assert!(!contains_component(
+            "auditorium rules",
+            "audit",
+            Some("audit")
+        ));
+        assert!(contains_component("危险能力评估", "危险能力", None));
+        assert!(!contains_component("audit", "audit", None));
     }
 
     #[test]

@@ -276,10 +276,17 @@ impl Tagger {
         self.for_each_passage(text, |p| {
             let clause = &text[p.start..p.end];
             for &(s, e, pid) in p.terms {
-                if let lexicon::Kind::Term { principles, .. } =
-                    &self.compiled.patterns[pid as usize].kind
+                if let lexicon::Kind::Term {
+                    principles,
+                    inherited,
+                    ..
+                } = &self.compiled.patterns[pid as usize].kind
                 {
-                    for &i in principles {
+                    for i in principles
+                        .iter()
+                        .copied()
+                        .chain(inherited.iter().map(|x| x.0))
+                    {
                         if p.hits.iter().any(|(h, _)| *h == i) {
                             out.push((
                                 self.principles[i as usize].clone(),

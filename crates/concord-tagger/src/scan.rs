@@ -410,15 +410,20 @@ impl Scanner<'_> {
             }
             s.seen.push(pid);
             s.kept.push((start, end, pid));
-            let Kind::Term { principles, weight } = &self.compiled.patterns[pid as usize].kind
+            let Kind::Term {
+                principles,
+                weight,
+                inherited,
+            } = &self.compiled.patterns[pid as usize].kind
             else {
                 continue;
             };
-            for &p in principles {
+            let own = principles.iter().map(|&p| (p, *weight));
+            for (p, weight) in own.chain(inherited.iter().copied()) {
                 match s.conf.iter_mut().find(|(q, _)| *q == p) {
                     // noisy-OR: each further distinct term adds evidence
                     Some((_, c)) => *c = 1.0 - (1.0 - *c) * (1.0 - weight),
-                    None => s.conf.push((p, *weight)),
+                    None => s.conf.push((p, weight)),
                 }
             }
         }

@@ -480,3 +480,15 @@ fn british_and_y_inflections_match() {
         .is_some()
     );
 }
+
+/// Leftmost-longest matching reports only the longest phrase; the phrase passes on what the
+/// terms inside it say ("bias audit" is also an audit, 危险能力评估 also names 危险能力).
+#[test]
+fn phrases_pass_on_the_principles_of_their_parts() {
+    let t = tags("Employers shall commission an independent bias audit of the tool every year.");
+    assert!(t.iter().any(|(p, _)| p == "non_discrimination"), "{t:?}");
+    assert!(t.iter().any(|(p, _)| p == "accountability"), "{t:?}");
+    let t = tags("研发者应当开展危险能力评估。");
+    assert!(t.iter().any(|(p, _)| p == "risk_management"), "{t:?}");
+    assert!(t.iter().any(|(p, _)| p == "misuse_prevention"), "{t:?}");
+}
