@@ -55,6 +55,9 @@ pub(crate) struct Pattern {
 pub(crate) struct Compiled {
     pub automaton: AhoCorasick,
     pub patterns: Vec<Pattern>,
+    /// The automaton's pattern strings (lowercased, last English word cut to its stem prefix).
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub texts: Vec<String>,
 }
 
 /// Strips English inflections (plural, third person, past, gerund, final e, doubled final
@@ -299,6 +302,7 @@ pub(crate) fn compile(taxonomy: &Taxonomy) -> Result<Compiled, TaggerError> {
     Ok(Compiled {
         automaton,
         patterns: b.meta,
+        texts: b.patterns,
     })
 }
 
@@ -350,6 +354,15 @@ fn inherit_components(patterns: &[String], meta: &mut [Pattern]) {
             _ => None,
         })
         .collect();
+    // Parts by their first character, so each phrase is checked only against parts that can
+    // start at one of its word starts (all-pairs `contains` made building the tagger slow).
+    let mut by_first: HashMap<char, Vec<usize>> = HashMap::new();
+    for (k, (j, ..)) in parts.iter().enumerate() {
+        if let Some(c) = patterns[*j].chars().next() {
+            by_first.entry(c).or_default().push(k);
+        }
+    }
+    let mut candidates: Vec<usize> = vec![];
     for (i, m) in meta.iter_mut().enumerate() {
         let Kind::Term {
             principles,
@@ -359,7 +372,20 @@ fn inherit_components(patterns: &[String], meta: &mut [Pattern]) {
         else {
             continue;
         };
-        for (j, ps, w, stem) in &parts {
+        let phrase = &patterns[i];
+        candidates.clear();
+        let mut prev: Option<char> = None;
+        for c in phrase.chars() {
+            if prev.is_none_or(|p| is_han(c) || p == ' ' || p == '-')
+                && let Some(ks) = by_first.get(&c)
+            {
+                candidates.extend(ks);
+            }
+            prev = Some(c);
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        for (j, ps, w, stem) in candidates.iter().map(|&k| &parts[k]) {
             if *j == i {
                 continue;
             }
@@ -445,6 +471,58 @@ mod tests {
         ));
         assert!(contains_component("危险能力评估", "危险能力", None));
         assert!(!contains_component("audit", "audit", None));
+    }
+
+    /// The first-character buckets of `inherit_components` find exactly what checking every
+    /// pair of patterns finds, on the bundled taxonomy.
+    #[test]
+    fn bucketed_inheritance_equals_all_pairs() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../data/corpus/taxonomy/concord-v1.toml"
+        );
+        let taxonomy: Taxonomy = toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let c = compile(&taxonomy).unwrap();
+        let mut phrases_with_parts = 0;
+        for (i, m) in c.patterns.iter().enumerate() {
+            let Kind::Term {
+                principles,
+                inherited,
+                ..
+            } = &m.kind
+            else {
+                continue;
+            };
+            let mut want: Vec<(u16, f32)> = vec![];
+            for (j, n) in c.patterns.iter().enumerate() {
+                let Kind::Term {
+                    principles: ps,
+                    weight,
+                    ..
+                } = &n.kind
+                else {
+                    continue;
+                };
+                if i == j
+                    || *weight <= WEAK_WEIGHT
+                    || !contains_component(&c.texts[i], &c.texts[j], n.stem.as_deref())
+                {
+                    continue;
+                }
+                for &p in ps.iter().filter(|p| !principles.contains(p)) {
+                    match want.iter_mut().find(|(q, _)| *q == p) {
+                        Some((_, w)) => *w = w.max(*weight),
+                        None => want.push((p, *weight)),
+                    }
+                }
+            }
+            let mut got = inherited.clone();
+            got.sort_by_key(|x| x.0);
+            want.sort_by_key(|x| x.0);
+            assert_eq!(got, want, "{}", c.texts[i]);
+            phrases_with_parts += usize::from(!got.is_empty());
+        }
+        assert!(phrases_with_parts > 10, "{phrases_with_parts}");
     }
 
     #[test]
