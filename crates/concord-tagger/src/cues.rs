@@ -140,6 +140,16 @@ pub const EN: &[(&str, Cue)] = &[
     ("does not require", Cue::Denial),
     ("does not create", Cue::Denial),
     ("nothing in it", Cue::Denial),
+    // a text that leaves something out says nothing for it
+    ("makes no reference", Cue::Denial),
+    ("make no reference", Cue::Denial),
+    ("made no reference", Cue::Denial),
+    ("contains no requirement", Cue::Denial),
+    ("contain no requirement", Cue::Denial),
+    ("no provision on", Cue::Denial),
+    ("no provisions on", Cue::Denial),
+    ("did not reach agreement", Cue::Denial),
+    ("failed to agree", Cue::Denial),
 ];
 
 pub const ZH: &[(&str, Cue)] = &[
@@ -193,6 +203,14 @@ pub const ZH: &[(&str, Cue)] = &[
     ("不涉及", Cue::Denial),
     ("未考虑", Cue::Denial),
     ("没有考虑", Cue::Denial),
+    ("没有规定", Cue::Denial),
+    ("未作规定", Cue::Denial),
+    ("未作出规定", Cue::Denial),
+    ("未予规定", Cue::Denial),
+    ("未达成一致", Cue::Denial),
+    ("未能达成", Cue::Denial),
+    ("未提及", Cue::Denial),
+    ("没有提及", Cue::Denial),
 ];
 
 /// Words that contain a term or cue but mean something else. They match and are ignored.

@@ -28,21 +28,39 @@ pub struct Passage<'a> {
     pub(crate) terms: &'a [(usize, usize, u32)],
 }
 
+/// Bytes at which a clause may end: `\n ; ! ?`, `.` (if white space follows) and the first
+/// byte of 。 (E3) and of the full-width ！ ； ？ (EF). Everything else is skipped with one table
+/// look-up per byte, which is what keeps clause cutting cheap next to the automaton.
+static STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'\n' as usize] = true;
+    t[b';' as usize] = true;
+    t[b'!' as usize] = true;
+    t[b'?' as usize] = true;
+    t[b'.' as usize] = true;
+    t[0xE3] = true;
+    t[0xEF] = true;
+    t
+};
+
 /// End (exclusive) of the clause starting at `from`.
 pub(crate) fn clause_end(bytes: &[u8], from: usize, max_len: usize) -> usize {
     let len = bytes.len();
     let limit = len.min(from.saturating_add(max_len));
     let mut i = from;
     while i < limit {
-        match bytes[i] {
-            b'\n' | b';' | b'!' | b'?' => return i + 1,
-            b'.' if i + 1 >= len || bytes[i + 1].is_ascii_whitespace() => return i + 1,
-            // 。 and the full-width ！ ； ？ of text that was not normalised
-            0xE3 if bytes.get(i + 1..i + 3) == Some(&[0x80, 0x82]) => return i + 3,
-            0xEF if matches!(bytes.get(i + 1..i + 3), Some([0xBC, 0x81 | 0x9B | 0x9F])) => {
-                return i + 3;
+        let b = bytes[i];
+        if STOP[b as usize] {
+            match b {
+                b'\n' | b';' | b'!' | b'?' => return i + 1,
+                b'.' if i + 1 >= len || bytes[i + 1].is_ascii_whitespace() => return i + 1,
+                // 。 and the full-width ！ ； ？ of text that was not normalised
+                0xE3 if bytes.get(i + 1..i + 3) == Some(&[0x80, 0x82]) => return i + 3,
+                0xEF if matches!(bytes.get(i + 1..i + 3), Some([0xBC, 0x81 | 0x9B | 0x9F])) => {
+                    return i + 3;
+                }
+                _ => {}
             }
-            _ => {}
         }
         i += 1;
     }
@@ -59,6 +77,123 @@ pub(crate) fn clause_end(bytes: &[u8], from: usize, max_len: usize) -> usize {
         j -= 1;
     }
     j
+}
+
+/// Memo of "do these two Chinese characters form a dictionary word": a direct-mapped cache,
+/// because a hash map with SipHash cost more than the jieba look-up it saved.
+pub(crate) struct PairCache {
+    slots: Vec<(u64, bool)>,
+}
+
+impl Default for PairCache {
+    fn default() -> Self {
+        PairCache {
+            slots: vec![(u64::MAX, false); PairCache::SLOTS],
+        }
+    }
+}
+
+impl PairCache {
+    const SLOTS: usize = 4096;
+
+    fn get_or(&mut self, a: char, b: char, compute: impl FnOnce() -> bool) -> bool {
+        let key = (u64::from(a) << 32) | u64::from(b);
+        // Fibonacci hashing of the two code points.
+        let slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 52) as usize % Self::SLOTS;
+        let e = &mut self.slots[slot];
+        if e.0 != key {
+            *e = (key, compute());
+        }
+        e.1
+    }
+}
+
+/// Words that make a run of capitalised words the name of a body or an instrument.
+const NAME_HEADS: &[&str] = &[
+    "Act",
+    "Agency",
+    "Association",
+    "Board",
+    "Bureau",
+    "Centre",
+    "Center",
+    "Commission",
+    "Committee",
+    "Council",
+    "Court",
+    "Department",
+    "Forum",
+    "Group",
+    "Institute",
+    "Ministry",
+    "Office",
+    "Secretariat",
+];
+
+/// Lower-case words allowed inside a name between capitalised ones.
+const NAME_LINKS: &[&str] = &["of", "on", "and", "for", "the", "in", "&"];
+
+/// What follows a Chinese term when it is part of a body's name.
+const ORG_SUFFIXES_ZH: &[&str] = &[
+    "工作组",
+    "委员会",
+    "标准化技术委员会",
+    "专委会",
+    "领导小组",
+    "办公室",
+    "研究院",
+    "研究所",
+    "协会",
+    "联盟",
+    "论坛",
+];
+
+/// Byte spans of names in `clause`: runs of capitalised words (joined by `of`, `on`, `and`…)
+/// that contain a word such as Committee, Forum, Ministry or Act.
+pub(crate) fn english_name_spans(clause: &str, out: &mut Vec<(usize, usize)>) {
+    let bytes = clause.as_bytes();
+    let mut i = 0;
+    // current run: start, end of its last capitalised word, has a head word
+    let mut run: Option<(usize, usize, bool)> = None;
+    let close = |run: &mut Option<(usize, usize, bool)>, out: &mut Vec<(usize, usize)>| {
+        if let Some((s, e, true)) = run.take() {
+            out.push((s, e));
+        }
+    };
+    while i < bytes.len() {
+        if !(bytes[i].is_ascii_alphanumeric() || bytes[i] == b'&') {
+            // Anything but a space between words (a comma, a bracket) ends the name.
+            if bytes[i] != b' ' {
+                close(&mut run, out);
+            }
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len()
+            && (bytes[i].is_ascii_alphanumeric() || matches!(bytes[i], b'-' | b'\'' | b'&'))
+        {
+            i += 1;
+        }
+        let word = &clause[start..i];
+        if bytes[start].is_ascii_uppercase() {
+            let head = NAME_HEADS.contains(&word.trim_end_matches(['\'', 's']))
+                || NAME_HEADS.contains(&word);
+            run = Some(match run {
+                Some((s, _, h)) => (s, i, h || head),
+                None => (start, i, head),
+            });
+        } else if NAME_LINKS.contains(&word) && run.is_some() {
+            // a link word continues the run only if a capitalised word follows
+            let next = clause[i..].trim_start_matches(' ');
+            if !next.as_bytes().first().is_some_and(u8::is_ascii_uppercase) {
+                close(&mut run, out);
+            }
+        } else {
+            close(&mut run, out);
+        }
+    }
+    close(&mut run, out);
 }
 
 fn is_word_byte(b: u8) -> bool {
@@ -88,7 +223,7 @@ pub(crate) struct Scratch {
     conf: Vec<(u16, f32)>,
     word: String,
     /// Memo of jieba dictionary look-ups of two-character strings.
-    pairs: std::collections::HashMap<(char, char), bool>,
+    pairs: PairCache,
 }
 
 pub(crate) struct Scanner<'t> {
@@ -252,6 +387,21 @@ impl Scanner<'_> {
                 }
             }
         }
+        // Terms that are words of a body's or an instrument's name ("the Committee on AI and
+        // Human Rights", 数据安全工作组) name something; they do not state the principle.
+        if s.terms
+            .iter()
+            .any(|&(start, _, _)| clause.as_bytes()[start].is_ascii_uppercase())
+        {
+            english_name_spans(clause, &mut s.excluded);
+        }
+        for &(start, end, _) in &s.terms {
+            if clause.as_bytes()[end - 1] >= 0x80
+                && ORG_SUFFIXES_ZH.iter().any(|x| clause[end..].starts_with(x))
+            {
+                s.excluded.push((start, end));
+            }
+        }
         s.seen.clear();
         s.kept.clear();
         for &(start, end, pid) in &s.terms {
@@ -260,15 +410,20 @@ impl Scanner<'_> {
             }
             s.seen.push(pid);
             s.kept.push((start, end, pid));
-            let Kind::Term { principles, weight } = &self.compiled.patterns[pid as usize].kind
+            let Kind::Term {
+                principles,
+                weight,
+                inherited,
+            } = &self.compiled.patterns[pid as usize].kind
             else {
                 continue;
             };
-            for &p in principles {
+            let own = principles.iter().map(|&p| (p, *weight));
+            for (p, weight) in own.chain(inherited.iter().copied()) {
                 match s.conf.iter_mut().find(|(q, _)| *q == p) {
                     // noisy-OR: each further distinct term adds evidence
                     Some((_, c)) => *c = 1.0 - (1.0 - *c) * (1.0 - weight),
-                    None => s.conf.push((p, *weight)),
+                    None => s.conf.push((p, weight)),
                 }
             }
         }
@@ -359,13 +514,13 @@ impl Scanner<'_> {
         clause: &str,
         start: usize,
         end: usize,
-        pairs: &mut std::collections::HashMap<(char, char), bool>,
+        pairs: &mut PairCache,
     ) -> bool {
         let term = &clause[start..end];
         let prev = clause[..start].chars().next_back().filter(|c| is_han(*c));
         let next = clause[end..].chars().next().filter(|c| is_han(*c));
         let mut crosses = |a: char, b: char| {
-            *pairs.entry((a, b)).or_insert_with(|| {
+            pairs.get_or(a, b, || {
                 let mut buf = [0u8; 8];
                 let la = a.encode_utf8(&mut buf).len();
                 let lb = b.encode_utf8(&mut buf[la..]).len();
@@ -432,6 +587,66 @@ mod tests {
                 " Next 3.5 x"
             ]
         );
+    }
+
+    /// The clause cutter before the stop-byte table: one `match` per byte.
+    fn clause_end_reference(bytes: &[u8], from: usize, max_len: usize) -> usize {
+        let len = bytes.len();
+        let limit = len.min(from.saturating_add(max_len));
+        let mut i = from;
+        while i < limit {
+            match bytes[i] {
+                b'\n' | b';' | b'!' | b'?' => return i + 1,
+                b'.' if i + 1 >= len || bytes[i + 1].is_ascii_whitespace() => return i + 1,
+                0xE3 if bytes.get(i + 1..i + 3) == Some(&[0x80, 0x82]) => return i + 3,
+                0xEF if matches!(bytes.get(i + 1..i + 3), Some([0xBC, 0x81 | 0x9B | 0x9F])) => {
+                    return i + 3;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        if limit >= len {
+            return len;
+        }
+        let floor = limit.saturating_sub(64).max(from + 1);
+        if let Some(sp) = (floor..limit).rev().find(|&j| bytes[j] == b' ') {
+            return sp + 1;
+        }
+        let mut j = limit;
+        while j > from + 1 && (bytes[j] & 0xC0) == 0x80 {
+            j -= 1;
+        }
+        j
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn stop_table_cuts_like_the_reference(
+            text in "([a-z .;!?\\n]|。|！|；|？|，|安|全|\u{FF01}|\u{FF1B}|\u{3002}){0,300}",
+            max in 16usize..200,
+        ) {
+            let b = text.as_bytes();
+            let mut pos = 0;
+            while pos < b.len() {
+                let want = clause_end_reference(b, pos, max);
+                proptest::prop_assert_eq!(clause_end(b, pos, max), want);
+                pos = want;
+            }
+        }
+
+        #[test]
+        fn pair_cache_remembers_what_it_computed(pairs in proptest::collection::vec(
+            (proptest::char::range('\u{4E00}', '\u{4E40}'), proptest::char::range('\u{4E00}', '\u{4E40}')),
+            1..300,
+        )) {
+            // The cached answer must always equal the computed one, whatever collides.
+            let mut cache = PairCache::default();
+            let truth = |a: char, b: char| (u32::from(a) + u32::from(b)) % 3 == 0;
+            for (a, b) in pairs {
+                proptest::prop_assert_eq!(cache.get_or(a, b, || truth(a, b)), truth(a, b));
+            }
+        }
     }
 
     #[test]

@@ -399,3 +399,96 @@ fn term_hidden_behind_a_rejected_match_is_found() {
     // A real 新技术 still counts.
     assert!(has("国家鼓励研发和推广应用新技术。", "innovation").is_some());
 }
+
+/// Names of bodies and instruments are not statements of their principles: a run of
+/// capitalised words with a head word (Committee, Forum, Act…) in English, a term followed by
+/// 工作组 / 委员会 / 协会… in Chinese.
+#[test]
+fn names_of_bodies_do_not_state_their_principles() {
+    assert_eq!(
+        tags(
+            "The Committee on Artificial Intelligence and Human Rights shall consist of nine members."
+        ),
+        vec![]
+    );
+    assert_eq!(
+        tags("Articles 5 to 9 of the Data Protection and Privacy Act shall be renumbered."),
+        vec![]
+    );
+    assert_eq!(tags("会议选举产生了数据安全工作组的新一届组长。"), vec![]);
+    // the same words outside a name still count
+    assert!(has("Providers shall respect human rights.", "human_rights").is_some());
+    assert!(has("提供者应当保障数据安全。", "cybersecurity").is_some());
+    // a capitalised phrase without a head word is not a name
+    assert!(
+        has(
+            "States shall uphold the Universal Declaration of Human Rights in AI policy.",
+            "human_rights"
+        )
+        .is_some()
+    );
+    // a name ends at a lower-case word: what follows is the clause's own content
+    assert!(
+        has(
+            "The Ministry of Education shall protect the personal data of students.",
+            "privacy"
+        )
+        .is_some()
+    );
+}
+
+#[test]
+fn texts_that_leave_a_principle_out_do_not_address_it() {
+    assert_eq!(
+        tags("The final declaration makes no reference to open-source models."),
+        vec![]
+    );
+    assert_eq!(
+        tags("The enacted version contains no requirement to label AI-generated content."),
+        vec![]
+    );
+    assert_eq!(tags("该草案没有规定生成内容标识义务。"), vec![]);
+    assert_eq!(tags("与会各方在人类控制问题上未达成一致。"), vec![]);
+}
+
+/// Help for developing countries is both capacity building and international cooperation
+/// (the gold sets' convention); a developing-country term alone is weak evidence for the latter.
+#[test]
+fn assistance_to_developing_countries_is_also_cooperation() {
+    let t = tags("倡导各国向发展中国家提供技术援助。");
+    assert!(t.iter().any(|(p, _)| p == "capacity_building"), "{t:?}");
+    assert!(
+        t.iter().any(|(p, _)| p == "international_cooperation"),
+        "{t:?}"
+    );
+    assert!(
+        has(
+            "Developing countries face many challenges.",
+            "international_cooperation"
+        )
+        .is_none()
+    );
+}
+
+#[test]
+fn british_and_y_inflections_match() {
+    assert!(
+        has(
+            "Providers shall ensure that synthetic images are clearly labelled.",
+            "content_authenticity"
+        )
+        .is_some()
+    );
+}
+
+/// Leftmost-longest matching reports only the longest phrase; the phrase passes on what the
+/// terms inside it say ("bias audit" is also an audit, 危险能力评估 also names 危险能力).
+#[test]
+fn phrases_pass_on_the_principles_of_their_parts() {
+    let t = tags("Employers shall commission an independent bias audit of the tool every year.");
+    assert!(t.iter().any(|(p, _)| p == "non_discrimination"), "{t:?}");
+    assert!(t.iter().any(|(p, _)| p == "accountability"), "{t:?}");
+    let t = tags("研发者应当开展危险能力评估。");
+    assert!(t.iter().any(|(p, _)| p == "risk_management"), "{t:?}");
+    assert!(t.iter().any(|(p, _)| p == "misuse_prevention"), "{t:?}");
+}
