@@ -21,6 +21,7 @@ pub mod ledger;
 mod postgres;
 mod sql;
 mod sqlite;
+pub mod user_admin;
 
 use std::collections::HashSet;
 
@@ -36,6 +37,7 @@ pub use deliberation::{
 };
 pub use ledger::LedgerStore;
 pub use sql::SqlStore;
+pub use user_admin::{UserAdminStore, UserChange, UserChangeOutcome};
 
 /// Errors from the store. Messages name what failed; database internals stay in `source`.
 #[derive(Debug, thiserror::Error)]
@@ -211,6 +213,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// Deliberation conversations and their votes (see [`deliberation`]).
     fn deliberation(&self) -> &dyn DeliberationStore;
+
+    /// Administrators' account changes with their audit records (see [`user_admin`]).
+    fn user_admin(&self) -> &dyn UserAdminStore;
 }
 
 /// Opens (creating if needed) the store at `url` and runs its migrations.

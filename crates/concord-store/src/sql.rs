@@ -481,6 +481,10 @@ impl Store for SqlStore {
     fn deliberation(&self) -> &dyn crate::DeliberationStore {
         self
     }
+
+    fn user_admin(&self) -> &dyn crate::UserAdminStore {
+        self
+    }
 }
 
 /// Tables that hold one JSON record per id (actors, taxonomies, label sets).
