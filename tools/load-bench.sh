@@ -3,17 +3,27 @@
 # SQLite data directory, `concord serve` (release build), then wrk against a document page and the
 # search API, each with a Lua script cycling through many documents / queries.
 #
-# Usage: tools/load-bench.sh [DOCS] [DURATION]   (defaults 10000, 20s; needs wrk and python3)
-# Prints wrk's latency distribution (p50/p90/p99) and requests/s for each endpoint.
+# Usage: tools/load-bench.sh [DOCS] [DURATION] [LABEL=BINARY[:ENV=VALUE] ...]
+#   (defaults 10000, 20s, and the release build of this tree; needs wrk and python3)
+# Prints wrk's latency distribution (p50/p90/p99) and requests/s for each endpoint. With several
+# LABEL=BINARY arguments, each binary serves the same data directory in turn, so the figures are
+# side by side from one run; an optional :ENV=VALUE sets one variable for that server, e.g.
+# `nocache=target/release/concord:CONCORD_RESPONSE_CACHE_MIB=0`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DOCS=${1:-10000}
 DURATION=${2:-20s}
+shift $(( $# < 2 ? $# : 2 ))
 WORK=$(mktemp -d)
-trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
+SERVER=
+trap 'if [ -n "$SERVER" ]; then kill $SERVER 2>/dev/null || true; fi; rm -rf "$WORK"' EXIT
 
-cargo build --release -q -p concord-cli
-BIN=target/release/concord
+if [ $# -eq 0 ]; then
+  cargo build --release -q -p concord-cli
+  set -- "this=${CARGO_TARGET_DIR:-target}/release/concord"
+fi
+BIN=${1#*=}
+BIN=${BIN%%:*}
 
 # Synthetic documents: titles and summaries from the development gold passages (zh and en), a
 # body of three passages, varied jurisdictions and instrument types.
@@ -39,9 +49,6 @@ PY
 
 $BIN --data-dir "$WORK/data" import "$WORK/in" > "$WORK/import.log"
 tail -n 3 "$WORK/import.log"
-$BIN --data-dir "$WORK/data" serve --addr 127.0.0.1:18181 > "$WORK/serve.log" 2>&1 &
-SERVER=$!
-for _ in $(seq 300); do curl -sf http://127.0.0.1:18181/healthz >/dev/null && break; sleep 0.2; done
 
 cat > "$WORK/docs.lua" <<LUA
 local i = 0
@@ -60,7 +67,21 @@ request = function()
   return wrk.format("GET", "/api/v1/search?limit=20&q=" .. qs[i])
 end
 LUA
-echo "## document page /documents/{id} ($DOCS documents)"
-wrk -t2 -c16 -d"$DURATION" --latency -s "$WORK/docs.lua" http://127.0.0.1:18181
-echo "## search API /api/v1/search ($DOCS documents)"
-wrk -t2 -c16 -d"$DURATION" --latency -s "$WORK/search.lua" http://127.0.0.1:18181
+for spec in "$@"; do
+  label=${spec%%=*}
+  rest=${spec#*=}
+  bin=${rest%%:*}
+  envset=
+  if [ "$rest" != "$bin" ]; then envset=${rest#*:}; fi
+  echo "# $label: $bin ${envset}; load: $(uptime)"
+  env $envset "$bin" --data-dir "$WORK/data" serve --addr 127.0.0.1:18181 > "$WORK/serve-$label.log" 2>&1 &
+  SERVER=$!
+  for _ in $(seq 300); do curl -sf http://127.0.0.1:18181/healthz >/dev/null && break; sleep 0.2; done
+  echo "## [$label] document page /documents/{id} ($DOCS documents)"
+  wrk -t2 -c16 -d"$DURATION" --latency -s "$WORK/docs.lua" http://127.0.0.1:18181
+  echo "## [$label] search API /api/v1/search ($DOCS documents)"
+  wrk -t2 -c16 -d"$DURATION" --latency -s "$WORK/search.lua" http://127.0.0.1:18181
+  kill $SERVER
+  wait $SERVER 2>/dev/null || true
+  SERVER=
+done

@@ -31,6 +31,10 @@ pub struct Config {
     /// the same PostgreSQL database, `concord import`), which `serve` then re-indexes for search;
     /// 0 turns following off. Env: `CONCORD_SEARCH_FOLLOW_SECS`. Default: 2.
     pub search_follow_secs: u64,
+    /// Memory for `serve`'s cache of rendered search results and anonymous document pages, in
+    /// MiB; entries last until the content changes (at most 60 s); 0 turns the cache off.
+    /// Env: `CONCORD_RESPONSE_CACHE_MIB`. Default: 64.
+    pub response_cache_mib: usize,
     /// A TOML file redefining the blocs (see crates/concord-core/data/blocs.toml).
     /// Env: `CONCORD_BLOCS_FILE`. Default: the built-in blocs.
     pub blocs_file: Option<PathBuf>,
@@ -196,6 +200,7 @@ impl Default for Config {
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             max_file_mib: 100,
             search_follow_secs: 2,
+            response_cache_mib: 64,
             blocs_file: None,
             load_bundled_corpus: true,
             log: "info".into(),
@@ -250,6 +255,11 @@ impl Config {
         if let Some(v) = env("CONCORD_SEARCH_FOLLOW_SECS") {
             config.search_follow_secs = v.parse().with_context(|| {
                 format!("CONCORD_SEARCH_FOLLOW_SECS: {v:?} is not a whole number")
+            })?;
+        }
+        if let Some(v) = env("CONCORD_RESPONSE_CACHE_MIB") {
+            config.response_cache_mib = v.parse().with_context(|| {
+                format!("CONCORD_RESPONSE_CACHE_MIB: {v:?} is not a whole number of MiB")
             })?;
         }
         if let Some(v) = env("CONCORD_MAX_FILE_MIB") {

@@ -98,6 +98,9 @@ pub async fn serve(
         blocs: Arc::new(load_blocs(config)?),
         auth: Arc::new(auth),
         ledger: Some(ledger),
+        cache: Arc::new(concord_server::cache::Caches::with_mib(
+            config.response_cache_mib,
+        )),
     };
     // Dropped (stopped) when serving ends.
     let _follower = (config.search_follow_secs > 0).then(|| {

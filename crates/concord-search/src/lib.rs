@@ -88,6 +88,8 @@ pub struct SearchIndex {
     expansions: Vec<(String, String)>,
     /// tantivy allows one writer at a time; [`SearchIndex::upsert`] takes turns.
     write_lock: std::sync::Mutex<()>,
+    /// Moves on after every committed change (see [`SearchIndex::generation`]).
+    generation: std::sync::atomic::AtomicU64,
 }
 
 impl Fields {
@@ -245,6 +247,7 @@ impl SearchIndex {
             f,
             expansions,
             write_lock: std::sync::Mutex::new(()),
+            generation: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -272,7 +275,17 @@ impl SearchIndex {
         }
         writer.commit()?;
         self.reader.reload()?;
+        // After the reload: whoever sees the new generation also sees the new content.
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::Release);
         Ok(())
+    }
+
+    /// A number that changes whenever the indexed content changes (each [`SearchIndex::apply`]
+    /// that commits). Anything derived from the index — or from the documents it follows — and
+    /// stored with the generation it was made at is current while the generation is the same.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// Principles whose label or lexicon term occurs in the query (Latin terms as whole words).
@@ -481,12 +494,24 @@ mod tests {
     fn upsert_replaces_and_adds() {
         let ix = index();
         assert!(ids(&ix.search("zephyrine", 10, 0).unwrap()).is_empty());
+        let before = ix.generation();
         let mut plan = SearchDoc {
             id: "us_plan".into(),
             titles: vec!["Zephyrine Action Plan".into()],
             ..Default::default()
         };
         ix.upsert(&plan).unwrap();
+        assert_eq!(
+            ix.generation(),
+            before + 1,
+            "a change moves the generation on"
+        );
+        ix.apply(&[], &[]).unwrap();
+        assert_eq!(
+            ix.generation(),
+            before + 1,
+            "nothing to do, nothing changes"
+        );
         let r = ix.search("zephyrine", 10, 0).unwrap();
         assert_eq!(ids(&r), ["us_plan"]);
         assert_eq!(r.items[0].title, "Zephyrine Action Plan");

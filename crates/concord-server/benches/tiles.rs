@@ -86,6 +86,7 @@ fn tiles(c: &mut Criterion) {
             ledger: Some(log),
             auth: Default::default(),
             participation: Default::default(),
+            cache: Default::default(),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

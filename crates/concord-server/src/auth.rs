@@ -204,6 +204,12 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
+/// Whether the request carries a session cookie at all (live or not): pages for requests
+/// without one are anonymous and need no store lookup.
+pub(crate) fn has_session_cookie(s: &AppState, headers: &HeaderMap) -> bool {
+    cookie(headers, s.auth.session_cookie()).is_some_and(|t| !t.is_empty())
+}
+
 /// The session the request's cookie belongs to, if it is live.
 pub(crate) async fn current_session(
     s: &AppState,
@@ -425,10 +431,11 @@ async fn login_page(
                     li { a href={ "/documents/new?lang=" (lang.code()) } { (lang.t("edit.new")) } }
                 }
                 @if session.user.role >= Role::Admin {
+                    li { a href={ "/admin/users?lang=" (lang.code()) } { (lang.t("users.title")) } }
                     li { a href={ "/admin/audit?lang=" (lang.code()) } { (lang.t("audit.title")) } }
                 }
             }
-            (logout_form(lang, &session))
+            // The sign-out button is in the header (see `account`).
         };
         let switch = format!("/login?lang={}", lang.other().code());
         return Ok(private_page(

@@ -489,7 +489,8 @@ fn edit_html(lang: Lang, p: &EditPage<'_>) -> String {
                 input type="hidden" name="lang" value=(lang.code());
                 @if let Some(v) = &f.version { input type="hidden" name="version" value=(v); }
                 p {
-                    input type="file" name="file" id="file" accept=".txt,.text,.md,.markdown,.html,.htm,.xhtml,.pdf,.docx";
+                    // Labelled by the section heading's words (axe: a form field needs a label).
+                    input type="file" name="file" id="file" aria-label=(lang.t("edit.upload")) accept=".txt,.text,.md,.markdown,.html,.htm,.xhtml,.pdf,.docx";
                     " " button type="submit" id="upload" { (lang.t("edit.upload_button")) }
                 }
                 @if let Some(err) = &p.upload_error {

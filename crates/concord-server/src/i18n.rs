@@ -62,13 +62,16 @@ impl Lang {
     }
 
     fn lookup(self, key: &str) -> Option<&'static str> {
-        STRINGS
-            .iter()
-            .find(|(k, _, _)| *k == key)
-            .map(|(_, en, zh)| match self {
-                Lang::En => *en,
-                Lang::Zh => *zh,
-            })
+        // A page looks up dozens of strings; a scan of the whole table each time showed up.
+        static INDEX: std::sync::OnceLock<
+            std::collections::HashMap<&'static str, (&'static str, &'static str)>,
+        > = std::sync::OnceLock::new();
+        let index =
+            INDEX.get_or_init(|| STRINGS.iter().map(|(k, en, zh)| (*k, (*en, *zh))).collect());
+        index.get(key).map(|(en, zh)| match self {
+            Lang::En => *en,
+            Lang::Zh => *zh,
+        })
     }
 
     /// The name of an enum value (instrument type, legal force, status, ...) in this language,
@@ -721,6 +724,56 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("edit.upload_button", "Upload", "上传"),
     ("edit.back", "Back to the document", "返回文件页面"),
     ("audit.title", "Audit trail", "审计记录"),
+    ("users.title", "Users", "用户管理"),
+    ("users.name", "Username", "用户名"),
+    ("users.role", "Role", "角色"),
+    ("users.status", "Status", "状态"),
+    ("users.created", "Created", "创建时间"),
+    ("users.active", "active", "已启用"),
+    ("users.disabled", "disabled", "已停用"),
+    ("users.add", "Add a user", "添加用户"),
+    ("users.create", "Create", "创建"),
+    ("users.set_role", "Change role", "更改角色"),
+    ("users.disable", "Disable", "停用"),
+    ("users.enable", "Enable", "启用"),
+    ("users.new_password", "New password", "新密码"),
+    ("users.reset_password", "Reset password", "重设密码"),
+    (
+        "users.password_hint",
+        "At least 10 characters",
+        "至少 10 个字符",
+    ),
+    ("users.created_ok", "User created", "用户已创建"),
+    ("users.role_ok", "Role changed", "角色已更改"),
+    (
+        "users.disabled_ok",
+        "User disabled; their sessions were ended",
+        "用户已停用，其会话已结束",
+    ),
+    ("users.enabled_ok", "User enabled", "用户已启用"),
+    (
+        "users.password_ok",
+        "Password reset; the user's sessions were ended",
+        "密码已重设，该用户的会话已结束",
+    ),
+    ("users.exists", "That username is taken", "该用户名已被使用"),
+    ("users.unknown", "No such user", "没有该用户"),
+    (
+        "users.bad_username",
+        "Invalid username: use 1 to 64 ASCII letters, digits, '.', '_', '-' or '@'",
+        "用户名无效：请使用 1 至 64 个 ASCII 字母、数字或 '.'、'_'、'-'、'@'",
+    ),
+    (
+        "users.bad_password",
+        "The password must have 10 characters to 1024 bytes",
+        "密码须为 10 个字符至 1024 字节",
+    ),
+    ("users.bad_role", "Unknown role", "未知角色"),
+    (
+        "users.last_admin",
+        "This would leave no active administrator",
+        "此操作将导致没有可用的管理员",
+    ),
     ("audit.at", "When", "时间"),
     ("audit.user", "Who", "操作人"),
     ("audit.action", "Action", "操作"),

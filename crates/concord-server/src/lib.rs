@@ -19,6 +19,7 @@
 //! | `GET,POST /documents/new`, `GET,POST /documents/{id}/edit` | editors' forms: add a document, edit its facts |
 //! | `POST /documents/{id}/text` | upload a text (TXT, MD, HTML, PDF, DOCX) for a document (multipart) |
 //! | `GET /admin/audit` | the audit trail of edits and account changes (administrators) |
+//! | `GET,POST /admin/users`, `POST /admin/users/{role,status,password}` | user management (administrators, see [`users`]) |
 //! | `GET /api/v1/documents` | documents, filtered and paged (see [`ListParams`]) |
 //! | `GET /api/v1/documents/{id}` | one document with its sections and history (`?text=true` adds the text) |
 //! | `GET /api/v1/documents/{id}/versions/{version}` | the metadata of one stored version |
@@ -37,7 +38,9 @@
 //! `detail`, plus a stable `code`); internal failures are logged and answered
 //! with a generic message, never with database details.
 
+mod account;
 pub mod auth;
+pub mod cache;
 mod cite;
 mod commitments;
 mod consensus;
@@ -49,6 +52,7 @@ mod log;
 mod pages;
 pub mod participate;
 pub mod pow;
+mod users;
 pub mod witness;
 
 use std::collections::{BTreeMap, HashMap};
@@ -84,6 +88,8 @@ pub struct AppState {
     /// Proof-of-work keys, adaptive difficulty and rate limits for taking part in
     /// deliberations (see [`participate`]).
     pub participation: Arc<participate::ParticipationSettings>,
+    /// Rendered search results and anonymous document pages (see [`cache`]).
+    pub cache: Arc<cache::Caches>,
 }
 
 impl AppState {
@@ -274,10 +280,16 @@ pub fn router(state: AppState) -> Router {
         .merge(deliberation::routes())
         .merge(participate::routes())
         .merge(auth::routes())
+        .merge(users::routes())
         .merge(editor::routes(state.auth.max_upload_bytes))
         .merge(log::router())
         .merge(commitments::routes(state.auth.max_upload_bytes))
         .fallback(|| async { ApiError::NotFound("no such route".into()) })
+        // The signed-in indicator in every page's header (after any cached page is served).
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            account::indicator,
+        ))
         // Pages load nothing from elsewhere and cannot be framed.
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
@@ -587,10 +599,16 @@ fn page_lang(p: &PageParams, headers: &axum::http::HeaderMap) -> i18n::Lang {
 }
 
 /// Principle id → its label in `lang` (from the `concord` taxonomy; other ids as they are).
+/// Kept in [`cache::Caches::labels`]: parsing the taxonomy (some 60 KB with its lexicons) on
+/// every page view cost more than rendering the page.
 async fn principle_labels(
     s: &AppState,
     lang: i18n::Lang,
-) -> Result<HashMap<String, String>, ApiError> {
+) -> Result<Arc<HashMap<String, String>>, ApiError> {
+    let generation = s.search.generation();
+    if let Some(labels) = s.cache.labels.get(lang.code(), generation) {
+        return Ok(labels);
+    }
     let mut out = HashMap::new();
     if let Some(t) = s.store.get_taxonomy("concord").await? {
         for p in t.principles {
@@ -599,6 +617,8 @@ async fn principle_labels(
             }
         }
     }
+    let out = Arc::new(out);
+    s.cache.labels.put(lang.code(), generation, out.clone());
     Ok(out)
 }
 
@@ -691,6 +711,12 @@ async fn document_page(
 ) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
     let lang = page_lang(&p, &headers);
+    // Read before the store: a page rendered from older content is never stored as newer.
+    let generation = s.search.generation();
+    let key = format!("{}\u{0}{id}", lang.code());
+    if let Some(body) = s.cache.pages.get(&key, generation) {
+        return Ok(html_response(body));
+    }
     let Some(doc) = s.store.get_document(&id).await? else {
         return Ok((
             axum::http::StatusCode::NOT_FOUND,
@@ -726,7 +752,9 @@ async fn document_page(
         text: text.as_deref(),
         history: &history,
     };
-    Ok(Html(pages::document(lang, &data, &principle)).into_response())
+    let body = bytes::Bytes::from(pages::document(lang, &data, &principle));
+    s.cache.pages.put(key, generation, body.clone());
+    Ok(html_response(body))
 }
 
 /// Query parameters of `GET /api/v1/search`.
@@ -742,7 +770,7 @@ pub struct SearchParams {
 async fn search(
     State(s): State<AppState>,
     params: Result<Query<SearchParams>, QueryRejection>,
-) -> Result<Json<concord_search::Results>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
     let Query(p) = params.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let q = p.q.unwrap_or_default();
     if q.chars().count() > 500 {
@@ -760,12 +788,48 @@ async fn search(
             "`offset` must be at most 10000".into(),
         ));
     }
+    // Identical requests share one rendering while the index is unchanged (see `cache`).
+    let generation = s.search.generation();
+    let key = format!("{limit}\u{0}{offset}\u{0}{q}");
+    if let Some(body) = s.cache.search.get(&key, generation) {
+        return Ok(json_response(body));
+    }
     let index = s.search.clone();
-    let results = tokio::task::spawn_blocking(move || index.search(&q, limit, offset))
-        .await
-        .map_err(|e| ApiError::BadRequest(format!("search failed: {e}")))?
-        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    Ok(Json(results))
+    let body = tokio::task::spawn_blocking(move || {
+        let results = index.search(&q, limit, offset)?;
+        // Serialising a page of results cannot fail (strings and numbers only).
+        Ok::<_, concord_search::SearchError>(serde_json::to_vec(&results).unwrap_or_default())
+    })
+    .await
+    .map_err(|e| ApiError::BadRequest(format!("search failed: {e}")))?
+    .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let body = bytes::Bytes::from(body);
+    s.cache.search.put(key, generation, body.clone());
+    Ok(json_response(body))
+}
+
+fn json_response(body: bytes::Bytes) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
+}
+
+fn html_response(body: bytes::Bytes) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        )],
+        body,
+    )
+        .into_response()
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -1477,7 +1541,7 @@ async fn map_page(
             .into_response());
     }
     let labels = principle_labels(&s, lang).await?;
-    let mut principles: Vec<(String, String)> = labels.clone().into_iter().collect();
+    let mut principles: Vec<(String, String)> = (*labels).clone().into_iter().collect();
     principles.sort_by(|a, b| a.1.cmp(&b.1));
     let principle = p
         .principle

@@ -14,6 +14,7 @@ table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #e5e7eb;
 .muted{color:#57606a;font-size:.9em}mark{background:#fff3a3}input[type=search]{width:min(40rem,90%);padding:.4rem}\
 .snippet b{background:#fff3a3;font-weight:normal}dt{font-weight:600}dd{margin:0 0 .4rem 0}\
 .error{color:#a40e26;font-weight:600}fieldset{border:1px solid #d0d7de;margin:.5rem 0}\
+#account{display:flex;gap:.5rem;align-items:baseline}#account form{display:inline;margin:0}\
 .strength-obligation{color:#8a1c0b}.strength-recommendation{color:#7a5b00}.text{white-space:pre-wrap}";
 
 /// The frame of every page. `switch` is the same page's URL in the other language.
@@ -42,7 +43,11 @@ pub fn layout(lang: Lang, title: &str, switch: &str, body: Markup) -> String {
                         a href="/api/openapi.json" { (lang.t("nav.api")) }
                     }
                     a href=(switch) lang=(lang.other().code()) hreflang=(lang.other().code()) { (lang.t("lang.switch")) }
-                    a href={ "/login?lang=" (lang.code()) } rel="nofollow" { (lang.t("nav.signin")) }
+                    // Anonymous: a sign-in link. For a signed-in request, the `account` layer
+                    // replaces this slot after the handler (and any response cache) is done.
+                    span id="account" {
+                        a href={ "/login?lang=" (lang.code()) } rel="nofollow" id="signin-link" { (lang.t("nav.signin")) }
+                    }
                 }
                 main { (body) }
                 footer class="muted" { (lang.t("site.tagline")) }

@@ -166,7 +166,7 @@ pub trait AccountStore: Send + Sync {
     ) -> Result<Option<DocumentWrite>>;
 }
 
-fn user_from_row(row: &AnyRow) -> Result<User> {
+pub(crate) fn user_from_row(row: &AnyRow) -> Result<User> {
     let username: String = row.try_get("username")?;
     let role: String = row.try_get("role")?;
     Ok(User {
@@ -184,7 +184,7 @@ fn user_from_row(row: &AnyRow) -> Result<User> {
 const USER_COLUMNS: &str = "id, username, role, created_at, disabled";
 
 impl SqlStore {
-    async fn insert_audit<'c, E>(executor: E, e: &NewAudit) -> Result<i64>
+    pub(crate) async fn insert_audit<'c, E>(executor: E, e: &NewAudit) -> Result<i64>
     where
         E: sqlx::Executor<'c, Database = sqlx::Any>,
     {

@@ -23,6 +23,7 @@ pub mod participation;
 mod postgres;
 mod sql;
 mod sqlite;
+pub mod user_admin;
 
 use std::collections::HashSet;
 
@@ -42,6 +43,7 @@ pub use deliberation::{
 pub use ledger::LedgerStore;
 pub use participation::{ParticipationStore, SpentChallenge, Submitted};
 pub use sql::SqlStore;
+pub use user_admin::{UserAdminStore, UserChange, UserChangeOutcome};
 
 /// Errors from the store. Messages name what failed; database internals stay in `source`.
 #[derive(Debug, thiserror::Error)]
@@ -225,6 +227,8 @@ pub trait Store: Send + Sync + 'static {
     fn participation(&self) -> &dyn ParticipationStore;
     /// Commitments, action reports, assessments and evidence files (see [`commitments`]).
     fn commitments(&self) -> &dyn CommitmentStore;
+    /// Administrators' account changes with their audit records (see [`user_admin`]).
+    fn user_admin(&self) -> &dyn UserAdminStore;
 }
 
 /// Opens (creating if needed) the store at `url` and runs its migrations.

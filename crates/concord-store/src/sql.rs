@@ -500,6 +500,10 @@ impl Store for SqlStore {
     fn commitments(&self) -> &dyn crate::CommitmentStore {
         self
     }
+
+    fn user_admin(&self) -> &dyn crate::UserAdminStore {
+        self
+    }
 }
 
 /// Tables that hold one JSON record per id (actors, taxonomies, label sets).
