@@ -322,7 +322,11 @@ impl SearchIndex {
             .filter(|w| !w.is_empty())
             .collect();
         if words.len() >= 2 {
-            let (phrase, _) = parser.parse_query_lenient(&format!("\"{}\"", words.join(" ")));
+            // Titles only: a phrase over bodies reads positions of every match, and common
+            // words (人工智能, 安全) occur in most documents (docs/benchmarks.md).
+            let mut title_parser = QueryParser::for_index(&self.index, vec![self.f.title]);
+            title_parser.set_field_boost(self.f.title, 3.0);
+            let (phrase, _) = title_parser.parse_query_lenient(&format!("\"{}\"", words.join(" ")));
             clauses.push((Occur::Should, Box::new(BoostQuery::new(phrase, 4.0))));
         }
         let principles = self.principles_in(q);
