@@ -154,6 +154,27 @@ pub async fn seed(config: &Config, store: &dyn Store, log: &Log) -> anyhow::Resu
     Ok(())
 }
 
+/// Logs a report or assessment just added to `commitment` and prints its id and log index.
+async fn log_added<T: serde::Serialize>(
+    log: &Log,
+    kind: &str,
+    by: &str,
+    commitment: &str,
+    written: CommitmentWrite<T>,
+    id: impl Fn(&T) -> &String,
+) -> anyhow::Result<ExitCode> {
+    let CommitmentWrite::Written(record, version) = written else {
+        eprintln!("error: no commitment {commitment:?}");
+        return Ok(ExitCode::FAILURE);
+    };
+    let id = id(&record);
+    let receipt = log
+        .append(kind, id, &log_record("create", by, version, &record))
+        .await?;
+    println!("{id}\tlog index {}", receipt.index);
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn open(config: &Config) -> anyhow::Result<(Arc<dyn Store>, Arc<Log>)> {
     let store = open_store(config).await?;
     let (log, _) = crate::ledger::open_log(config)
@@ -373,24 +394,15 @@ pub async fn run(config: &Config, cmd: CommitmentCommand) -> anyhow::Result<Exit
                 description,
                 evidence: links(urls),
             };
-            match store
+            let written = store
                 .commitments()
                 .add_report(&r, &files)
                 .await
-                .map_err(invalid)?
-            {
-                CommitmentWrite::Written(r, v) => {
-                    let receipt = log
-                        .append(KIND_ACTION_REPORT, &r.id, &log_record("create", &by, v, &r))
-                        .await?;
-                    println!("{}\tlog index {}", r.id, receipt.index);
-                    Ok(ExitCode::SUCCESS)
-                }
-                _ => {
-                    eprintln!("error: no commitment {commitment:?}");
-                    Ok(ExitCode::FAILURE)
-                }
-            }
+                .map_err(invalid)?;
+            log_added(&log, KIND_ACTION_REPORT, &by, &commitment, written, |r| {
+                &r.id
+            })
+            .await
         }
         CommitmentCommand::Assess {
             commitment,
@@ -415,24 +427,12 @@ pub async fn run(config: &Config, cmd: CommitmentCommand) -> anyhow::Result<Exit
                 rationale,
                 evidence: links(urls),
             };
-            match store
+            let written = store
                 .commitments()
                 .add_assessment(&a, &files)
                 .await
-                .map_err(invalid)?
-            {
-                CommitmentWrite::Written(a, v) => {
-                    let receipt = log
-                        .append(KIND_ASSESSMENT, &a.id, &log_record("create", &by, v, &a))
-                        .await?;
-                    println!("{}\tlog index {}", a.id, receipt.index);
-                    Ok(ExitCode::SUCCESS)
-                }
-                _ => {
-                    eprintln!("error: no commitment {commitment:?}");
-                    Ok(ExitCode::FAILURE)
-                }
-            }
+                .map_err(invalid)?;
+            log_added(&log, KIND_ASSESSMENT, &by, &commitment, written, |a| &a.id).await
         }
         CommitmentCommand::Withdraw {
             commitment,

@@ -3,6 +3,8 @@
 //! log must verify, and every write the server acknowledged (a 303 answer: the document is
 //! stored and its log entry durable) must be present in both the store and the log.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -19,36 +21,6 @@ fn concord_cmd(data: &Path) -> Command {
         .env_remove("CONCORD_CONFIG")
         .env_remove("CONCORD_PASSWORD");
     c
-}
-
-fn add_admin(data: &Path) {
-    use std::io::Write;
-    let mut child = concord_cmd(data)
-        .args([
-            "user",
-            "add",
-            "admin",
-            "--role",
-            "admin",
-            "--password-stdin",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"crash-test-password\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// Starts `concord serve` as a child process on a free loopback port.
@@ -196,7 +168,7 @@ async fn logged_documents(db: &Path) -> BTreeSet<String> {
 async fn kill_9_of_the_server_during_edits_loses_no_acknowledged_write() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    add_admin(&data);
+    common::add_user(&data, "admin", "admin", "crash-test-password");
     let client = Client::builder().redirect(Policy::none()).build().unwrap();
     let acked: Arc<Mutex<Vec<String>>> = Arc::default();
     for round in 0..3 {

@@ -4,11 +4,11 @@
 //! titles on every page that shows them, sign-out. The same journey in headless Chromium is
 //! `browser_editor.rs` (tests/browser/editor.mjs).
 
-use std::{
-    net::SocketAddr,
-    path::Path,
-    process::{Command, Stdio},
-};
+mod common;
+
+use std::{net::SocketAddr, path::Path};
+
+use common::concord_stdin as concord;
 
 use reqwest::{Client, StatusCode, header, redirect::Policy};
 use serde_json::Value;
@@ -17,40 +17,9 @@ use tokio::sync::oneshot;
 const HOSTILE: &str = "<script>alert(1)</script>";
 const HOSTILE_ESCAPED: &str = "&lt;script&gt;alert(1)&lt;/script&gt;";
 
-/// Runs `concord` on the data directory (without the bundled corpus) with `stdin`.
-fn concord(data: &Path, args: &[&str], stdin: &str) -> std::process::Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_concord"))
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .env("CONCORD_LOAD_BUNDLED_CORPUS", "false")
-        .env_remove("CONCORD_PASSWORD")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
+/// Adds a user; the password never appears in the command's output.
 fn add_user(data: &Path, name: &str, role: &str, password: &str) {
-    let out = concord(
-        data,
-        &["user", "add", name, "--role", role, "--password-stdin"],
-        &format!("{password}\n"),
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = common::add_user(data, name, role, password);
     // the password is never echoed
     assert!(!String::from_utf8_lossy(&out.stdout).contains(password));
     assert!(!String::from_utf8_lossy(&out.stderr).contains(password));

@@ -2,52 +2,17 @@
 //! (`/admin/users`) and the response cache's invalidation, through the real server on port 0
 //! with accounts made by the real `concord user` command.
 
-use std::{
-    net::SocketAddr,
-    path::Path,
-    process::{Command, Stdio},
-};
+use std::{net::SocketAddr, path::Path};
 
 use reqwest::{Client, StatusCode, header, redirect::Policy};
 use serde_json::Value;
 use tokio::sync::oneshot;
 
+mod common;
+
+use common::{add_user, concord_stdin as concord};
+
 const HOSTILE: &str = "<script>alert(1)</script>";
-
-fn concord(data: &Path, args: &[&str], stdin: &str) -> std::process::Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_concord"))
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .env("CONCORD_LOAD_BUNDLED_CORPUS", "false")
-        .env_remove("CONCORD_PASSWORD")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn add_user(data: &Path, name: &str, role: &str, password: &str) {
-    let out = concord(
-        data,
-        &["user", "add", name, "--role", role, "--password-stdin"],
-        &format!("{password}\n"),
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 async fn start(data: &Path) -> (SocketAddr, oneshot::Sender<()>) {
     let config = concord::Config {

@@ -81,3 +81,45 @@ pub fn bg2050() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../concord-deliberation/tests/data/polis/bg2050-volunteers")
 }
+
+/// Runs the real `concord` binary without the bundled corpus, feeding `stdin` (e.g. a password
+/// for `--password-stdin`); `CONCORD_PASSWORD` from the caller's environment is ignored.
+pub fn concord_stdin(data: &Path, args: &[&str], stdin: &str) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_concord"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env("CONCORD_LOAD_BUNDLED_CORPUS", "false")
+        .env_remove("CONCORD_PASSWORD")
+        .env_remove("CONCORD_DATABASE_URL")
+        .env_remove("CONCORD_CONFIG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// `concord user add NAME --role ROLE --password-stdin`, which must succeed; its output.
+pub fn add_user(data: &Path, name: &str, role: &str, password: &str) -> Output {
+    let out = concord_stdin(
+        data,
+        &["user", "add", name, "--role", role, "--password-stdin"],
+        &format!("{password}\n"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
