@@ -77,7 +77,8 @@ pub async fn serve(
     let store = open_store(config).await?;
     // Read before the index is built: a document written meanwhile differs and is re-indexed.
     let known = store.document_versions().await?.into_iter().collect();
-    let search = concord_server::build_search_index(store.as_ref())
+    let blocs = load_blocs(config)?;
+    let search = concord_server::build_search_index(store.as_ref(), &blocs)
         .await
         .map_err(|e| anyhow::anyhow!("cannot build the search index: {e}"))?;
     let addr = listener.local_addr()?;
@@ -95,7 +96,7 @@ pub async fn serve(
         participation: Arc::new(participation),
         search: Arc::new(search),
         store,
-        blocs: Arc::new(load_blocs(config)?),
+        blocs: Arc::new(blocs),
         auth: Arc::new(auth),
         ledger: Some(ledger),
         cache: Arc::new(concord_server::cache::Caches::with_mib(

@@ -113,6 +113,26 @@ async fn pages_are_bilingual_and_escape_hostile_content() {
         "Chinese search finds the measures"
     );
 
+    // search: facets over all matches, each a link that adds a filter to the query's URL
+    let (_, s) = page(addr, "/search?q=privacy&lang=en", None).await;
+    assert!(
+        s.contains("href=\"/search?q=privacy&amp;lang=en&amp;bloc=cn\""),
+        "bloc facet link on the search page"
+    );
+    assert!(s.contains("/documents/cn_personal_information_protection_law_2021?"));
+    assert!(s.contains("/documents/evil_doc?"));
+    let (_, cn) = page(addr, "/search?q=privacy&lang=en&bloc=cn", None).await;
+    assert!(cn.contains("/documents/cn_personal_information_protection_law_2021?"));
+    assert!(!cn.contains("/documents/evil_doc?"), "filtered out");
+    assert!(
+        cn.contains("href=\"/search?q=privacy&amp;lang=en\""),
+        "the active filter links to its removal"
+    );
+    assert!(
+        cn.contains("name=\"bloc\" value=\"cn\""),
+        "a new query keeps the filter"
+    );
+
     // browse: facets are links that add a filter, and the filtered URL is the state
     let (status, b) = page(addr, "/documents?lang=en", None).await;
     assert_eq!(status, 200);

@@ -18,12 +18,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use concord_core::Taxonomy;
 use serde::Serialize;
-use tantivy::collector::{Count, TopDocs};
+use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{
     BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
 };
 use tantivy::schema::{
-    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+    Facet, FacetOptions, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions, Value,
 };
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{
@@ -49,6 +50,9 @@ pub struct SearchDoc {
     pub text: Option<String>,
     /// Principle ids the document is tagged with (any scheme's ids, as stored).
     pub principles: Vec<String>,
+    /// Facet values as (facet, value), e.g. `("bloc", "eu")`, `("year", "2024")`: results can
+    /// be filtered by them and counted per value ([`SearchIndex::search_with`]).
+    pub facets: Vec<(String, String)>,
 }
 
 /// One result.
@@ -68,6 +72,10 @@ pub struct Results {
     pub items: Vec<Hit>,
     /// Principles the query was expanded with (cross-lingual help).
     pub principles: Vec<String>,
+    /// For each facet asked for, its values among all matches with their counts, most
+    /// frequent first.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub facets: BTreeMap<String, Vec<(String, u64)>>,
 }
 
 struct Fields {
@@ -81,6 +89,8 @@ struct Fields {
     body: Field,
     plain: Field,
     principle: Field,
+    /// `/facet/value` paths.
+    facet: Field,
 }
 
 /// An in-memory index of the documents, rebuilt from the store.
@@ -120,6 +130,9 @@ impl Fields {
         }
         for p in &d.principles {
             doc.add_text(f.principle, p);
+        }
+        for (name, value) in &d.facets {
+            doc.add_facet(f.facet, Facet::from_path([name, value]));
         }
         doc
     }
@@ -198,6 +211,7 @@ impl SearchIndex {
             body: sb.add_text_field("body", text_options(STEMMED, true)),
             plain: sb.add_text_field("plain", text_options(PLAIN, false)),
             principle: sb.add_text_field("principle", STRING),
+            facet: sb.add_facet_field("facet", FacetOptions::default()),
         };
         let index = Index::create_in_ram(sb.build());
         // Sequential positions, so that phrase queries (exact titles) work on English.
@@ -452,6 +466,19 @@ impl SearchIndex {
 
     /// Searches; `offset`/`limit` page through the results (limit at most [`MAX_LIMIT`]).
     pub fn search(&self, q: &str, limit: usize, offset: usize) -> Result<Results, SearchError> {
+        self.search_with(q, limit, offset, &[], &[])
+    }
+
+    /// [`SearchIndex::search`] restricted to documents having every (facet, value) of
+    /// `filters`, with the values of each facet in `count` counted over all matches.
+    pub fn search_with(
+        &self,
+        q: &str,
+        limit: usize,
+        offset: usize,
+        filters: &[(String, String)],
+        count: &[&str],
+    ) -> Result<Results, SearchError> {
         let limit = limit.clamp(1, MAX_LIMIT);
         let q = q.trim();
         if q.is_empty() {
@@ -459,10 +486,22 @@ impl SearchIndex {
                 total: 0,
                 items: vec![],
                 principles: vec![],
+                facets: BTreeMap::new(),
             });
         }
         let searcher = self.reader.searcher();
-        let (query, principles) = self.query(q, &searcher);
+        let (mut query, principles) = self.query(q, &searcher);
+        if !filters.is_empty() {
+            let mut all: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(query))];
+            for (name, value) in filters {
+                let term = Term::from_facet(self.f.facet, &Facet::from_path([name, value]));
+                all.push((
+                    Occur::Must,
+                    Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+                ));
+            }
+            query = BooleanQuery::new(all);
+        }
         // Two passes: ranking alone lets block-max WAND skip most matches of common words;
         // counting without scores only walks the posting lists. Together, in one pass, every
         // match would be scored.
@@ -472,7 +511,28 @@ impl SearchIndex {
                 .and_offset(offset)
                 .order_by_score(),
         )?;
-        let total = searcher.search(&query, &Count)?;
+        let mut names: Vec<&str> = count.to_vec();
+        names.sort_unstable();
+        names.dedup();
+        let mut facets = BTreeMap::new();
+        let total = if names.is_empty() {
+            searcher.search(&query, &Count)?
+        } else {
+            let mut facet_collector = FacetCollector::for_field("facet");
+            for name in &names {
+                facet_collector.add_facet(Facet::from_path([name]));
+            }
+            let (total, counts) = searcher.search(&query, &(Count, facet_collector))?;
+            for name in names {
+                let mut values: Vec<(String, u64)> = counts
+                    .get(Facet::from_path([name]))
+                    .filter_map(|(facet, n)| Some((facet.to_path().last()?.to_string(), n)))
+                    .collect();
+                values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                facets.insert(name.to_owned(), values);
+            }
+            total
+        };
         let snippets = |field: Field| {
             let mut terms = BTreeMap::new();
             query.query_terms(&mut |term, _| {
@@ -510,6 +570,7 @@ impl SearchIndex {
             total,
             items,
             principles,
+            facets,
         })
     }
 }
@@ -597,6 +658,7 @@ mod tests {
                 summaries: vec!["提供者应当提高生成式人工智能服务的透明度，保护个人信息。".into()],
                 text: None,
                 principles: vec![],
+                facets: vec![("bloc".into(), "cn".into()), ("year".into(), "2023".into())],
             },
             SearchDoc {
                 id: "eu_act".into(),
@@ -606,6 +668,7 @@ mod tests {
                     "Article 13 Transparency and provision of information to deployers.".into(),
                 ),
                 principles: vec!["transparency".into()],
+                facets: vec![("bloc".into(), "eu".into()), ("year".into(), "2024".into())],
             },
             SearchDoc {
                 id: "us_plan".into(),
@@ -613,6 +676,7 @@ mod tests {
                 summaries: vec!["Infrastructure, innovation and international diplomacy.".into()],
                 text: None,
                 principles: vec![],
+                facets: vec![("bloc".into(), "us".into()), ("year".into(), "2025".into())],
             },
         ];
         SearchIndex::build(docs, Some(&taxonomy())).unwrap()
@@ -702,6 +766,37 @@ mod tests {
             ix.search(q, 10, 0).unwrap();
         }
         assert_eq!(ix.search("   ", 10, 0).unwrap().total, 0);
+    }
+
+    #[test]
+    fn filters_narrow_the_matches_and_facets_count_them_all() {
+        let ix = index();
+        // 透明度 matches cn_rules (text) and eu_act (tag)
+        let r = ix
+            .search_with("透明度", 1, 0, &[], &["bloc", "year"])
+            .unwrap();
+        assert_eq!(r.total, 2);
+        assert_eq!(
+            r.items.len(),
+            1,
+            "counts cover every match, not just the page"
+        );
+        assert_eq!(
+            r.facets["bloc"],
+            [("cn".to_string(), 1), ("eu".to_string(), 1)]
+        );
+        assert_eq!(r.facets["year"].len(), 2);
+        let eu = [("bloc".to_string(), "eu".to_string())];
+        let r = ix.search_with("透明度", 10, 0, &eu, &["bloc"]).unwrap();
+        assert_eq!((r.total, ids(&r)), (1, vec!["eu_act"]));
+        assert_eq!(r.facets["bloc"], [("eu".to_string(), 1)]);
+        let none = [("bloc".to_string(), "nowhere / ..".to_string())];
+        assert_eq!(
+            ix.search_with("透明度", 10, 0, &none, &[]).unwrap().total,
+            0
+        );
+        // without facets asked for, none are reported (and the API output is unchanged)
+        assert!(ix.search("透明度", 10, 0).unwrap().facets.is_empty());
     }
 
     #[test]

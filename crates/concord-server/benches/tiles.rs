@@ -76,7 +76,7 @@ fn tiles(c: &mut Criterion) {
             log.append_many(&recs).await.unwrap();
         }
         let store = concord_store::connect(&url).await.unwrap();
-        let search = concord_server::build_search_index(store.as_ref())
+        let search = concord_server::build_search_index(store.as_ref(), &Default::default())
             .await
             .unwrap();
         let state = AppState {

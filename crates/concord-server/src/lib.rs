@@ -47,6 +47,7 @@ mod consensus;
 mod deliberation;
 mod editor;
 mod error;
+mod facets;
 mod i18n;
 mod log;
 mod pages;
@@ -98,7 +99,7 @@ impl AppState {
         let Some(d) = self.store.get_document(id).await? else {
             return Ok(());
         };
-        let doc = search_doc(&d, self.store.get_text(id).await?);
+        let doc = search_doc(&self.blocs, &d, self.store.get_text(id).await?);
         let index = self.search.clone();
         tokio::task::spawn_blocking(move || index.upsert(&doc))
             .await
@@ -153,7 +154,11 @@ impl AppState {
 }
 
 /// What the search index holds of one document.
-fn search_doc(d: &Document, text: Option<String>) -> concord_search::SearchDoc {
+fn search_doc(
+    blocs: &concord_core::BlocSet,
+    d: &Document,
+    text: Option<String>,
+) -> concord_search::SearchDoc {
     let titles = [&d.title.original, &d.title.zh, &d.title.en]
         .into_iter()
         .flatten()
@@ -170,17 +175,23 @@ fn search_doc(d: &Document, text: Option<String>) -> concord_search::SearchDoc {
         summaries,
         text,
         principles: d.tags.iter().map(|t| t.principle.clone()).collect(),
+        facets: facets::values(blocs, d)
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect(),
     }
 }
 
-/// Builds the search index from every stored document (titles, summaries, texts, tags).
+/// Builds the search index from every stored document (titles, summaries, texts, tags, and
+/// facet values, for which `blocs` assigns documents to blocs).
 pub async fn build_search_index(
     store: &dyn Store,
+    blocs: &concord_core::BlocSet,
 ) -> Result<concord_search::SearchIndex, Box<dyn std::error::Error + Send + Sync>> {
     let mut docs = vec![];
     for d in store.all_documents().await? {
         let text = store.get_text(d.id.as_str()).await?;
-        docs.push(search_doc(&d, text));
+        docs.push(search_doc(blocs, &d, text));
     }
     let taxonomy = store.get_taxonomy("concord").await?;
     let index = tokio::task::spawn_blocking(move || {
@@ -235,7 +246,11 @@ async fn sync_search(
     let mut docs = Vec::with_capacity(changed.len());
     for id in changed {
         if let Some(d) = state.store.get_document(id).await? {
-            docs.push(search_doc(&d, state.store.get_text(id).await?));
+            docs.push(search_doc(
+                &state.blocs,
+                &d,
+                state.store.get_text(id).await?,
+            ));
         }
     }
     tracing::info!(
@@ -586,7 +601,6 @@ async fn list_blocs(State(s): State<AppState>) -> Json<BlocSet> {
 #[derive(Debug, Default, Deserialize)]
 struct PageParams {
     lang: Option<String>,
-    q: Option<String>,
 }
 
 fn page_lang(p: &PageParams, headers: &axum::http::HeaderMap) -> i18n::Lang {
@@ -679,20 +693,52 @@ async fn index(
     Ok(Html(pages::home(lang, &data, &bloc_of, &principle)))
 }
 
+/// `?lang=&q=` and the facet filters of the search page (unknown parameters are ignored).
+#[derive(Debug, Default, Deserialize)]
+struct SearchPageParams {
+    lang: Option<String>,
+    q: Option<String>,
+    bloc: Option<String>,
+    jurisdiction: Option<String>,
+    instrument: Option<String>,
+    force: Option<String>,
+    status: Option<String>,
+    principle: Option<String>,
+    dimension: Option<String>,
+    year: Option<String>,
+}
+
 async fn search_page(
     State(s): State<AppState>,
-    Query(p): Query<PageParams>,
+    Query(p): Query<SearchPageParams>,
     headers: axum::http::HeaderMap,
 ) -> Result<Html<String>, ApiError> {
-    let lang = page_lang(&p, &headers);
+    let lang = i18n::Lang::negotiate(
+        p.lang.as_deref(),
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
     let q: String = p.q.clone().unwrap_or_default().chars().take(500).collect();
+    let chosen = facets::chosen(|k| match k {
+        "bloc" => p.bloc.clone(),
+        "jurisdiction" => p.jurisdiction.clone(),
+        "instrument" => p.instrument.clone(),
+        "force" => p.force.clone(),
+        "status" => p.status.clone(),
+        "principle" => p.principle.clone(),
+        "dimension" => p.dimension.clone(),
+        "year" => p.year.clone(),
+        _ => None,
+    });
     let results = if q.trim().is_empty() {
         None
     } else {
         let index = s.search.clone();
-        let query = q.clone();
+        let (query, filters) = (q.clone(), chosen.clone());
+        let names = facets::FACETS.map(|(k, _)| k);
         Some(
-            tokio::task::spawn_blocking(move || index.search(&query, 50, 0))
+            tokio::task::spawn_blocking(move || index.search_with(&query, 50, 0, &filters, &names))
                 .await
                 .map_err(|e| ApiError::BadRequest(format!("search failed: {e}")))?
                 .map_err(|e| ApiError::BadRequest(e.to_string()))?,
@@ -700,7 +746,22 @@ async fn search_page(
     };
     let labels = principle_labels(&s, lang).await?;
     let principle = |id: &str| labels.get(id).cloned().unwrap_or_else(|| id.to_owned());
-    Ok(Html(pages::search(lang, &q, results.as_ref(), &principle)))
+    let counts: BTreeMap<&str, BTreeMap<String, usize>> = results
+        .iter()
+        .flat_map(|r| &r.facets)
+        .map(|(k, values)| {
+            let values = values.iter().map(|(v, n)| (v.clone(), *n as usize));
+            (k.as_str(), values.collect())
+        })
+        .collect();
+    let bloc_name = |id: &str| s.bloc_label(id, lang);
+    let facet_lists = facets::labelled(lang, &counts, &bloc_name, &principle);
+    let view = pages::SearchView {
+        results: results.as_ref(),
+        filters: &chosen,
+        facets: &facet_lists,
+    };
+    Ok(Html(pages::search(lang, &q, &view, &principle)))
 }
 
 async fn document_page(
@@ -1006,102 +1067,28 @@ async fn browse_page(
     let lang = i18n::Lang::negotiate(p.lang.as_deref(), accept);
     let labels = principle_labels(&s, lang).await?;
     let all = s.store.all_documents().await?;
-    // No await below: the facet getters are not Send.
-    let bloc_id = |d: &Document| s.bloc_id(d);
-    let bloc_name = |id: &str| s.bloc_label(id, lang);
-    // (param, value getter(s), label) for every facet
-    type Getter<'g> = Box<dyn Fn(&Document) -> Vec<String> + 'g>;
-    let facets: Vec<(&'static str, &'static str, Getter<'_>)> = vec![
-        (
-            "bloc",
-            "facet.bloc",
-            Box::new(|d: &Document| vec![bloc_id(d)]),
-        ),
-        (
-            "jurisdiction",
-            "facet.jurisdiction",
-            Box::new(|d: &Document| {
-                d.jurisdiction
-                    .iter()
-                    .map(|j| j.as_str().to_owned())
-                    .collect()
-            }),
-        ),
-        (
-            "instrument",
-            "facet.instrument",
-            Box::new(|d: &Document| d.instrument_type.iter().map(pages::snake).collect()),
-        ),
-        (
-            "force",
-            "facet.force",
-            Box::new(|d: &Document| d.legal_force.iter().map(pages::snake).collect()),
-        ),
-        (
-            "status",
-            "facet.status",
-            Box::new(|d: &Document| d.status.iter().map(pages::snake).collect()),
-        ),
-        (
-            "principle",
-            "facet.principle",
-            Box::new(|d: &Document| {
-                let mut v: Vec<String> = d
-                    .tags
-                    .iter()
-                    .filter(|t| t.scheme.as_str() == "concord")
-                    .map(|t| t.principle.clone())
-                    .collect();
-                v.dedup();
-                v
-            }),
-        ),
-        (
-            "dimension",
-            "facet.dimension",
-            Box::new(|d: &Document| d.dimensions.iter().map(pages::snake).collect()),
-        ),
-        (
-            "year",
-            "facet.year",
-            Box::new(|d: &Document| {
-                d.dates
-                    .main()
-                    .iter()
-                    .map(|x| x.year().to_string())
-                    .collect()
-            }),
-        ),
-    ];
-    let chosen: Vec<(String, String)> = [
-        ("bloc", &p.bloc),
-        ("jurisdiction", &p.jurisdiction),
-        ("instrument", &p.instrument),
-        ("force", &p.force),
-        ("status", &p.status),
-        ("principle", &p.principle),
-        ("dimension", &p.dimension),
-        ("year", &p.year),
-    ]
-    .into_iter()
-    .filter_map(|(k, v)| {
-        v.as_deref()
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(|v| (k.to_owned(), v.chars().take(100).collect()))
-    })
-    .collect();
-    let mut docs: Vec<Document> = all
-        .into_iter()
-        .filter(|d| {
-            chosen.iter().all(|(k, v)| {
-                facets
-                    .iter()
-                    .find(|f| f.0 == k.as_str())
-                    .is_some_and(|f| f.2(d).iter().any(|x| x.eq_ignore_ascii_case(v)))
-            })
-        })
-        .collect();
+    let chosen = facets::chosen(|k| match k {
+        "bloc" => p.bloc.clone(),
+        "jurisdiction" => p.jurisdiction.clone(),
+        "instrument" => p.instrument.clone(),
+        "force" => p.force.clone(),
+        "status" => p.status.clone(),
+        "principle" => p.principle.clone(),
+        "dimension" => p.dimension.clone(),
+        "year" => p.year.clone(),
+        _ => None,
+    });
+    let mut counts: BTreeMap<&str, BTreeMap<String, usize>> = BTreeMap::new();
+    let mut docs: Vec<Document> = vec![];
+    for d in all {
+        let values = facets::values(&s.blocs, &d);
+        if facets::matches(&values, &chosen) {
+            for (k, v) in values {
+                *counts.entry(k).or_default().entry(v).or_default() += 1;
+            }
+            docs.push(d);
+        }
+    }
     docs.sort_by(|a, b| {
         b.dates
             .main()
@@ -1109,38 +1096,9 @@ async fn browse_page(
             .cmp(&a.dates.main().map(|d| d.sort_key()))
             .then(a.id.cmp(&b.id))
     });
-    let mut out_facets = vec![];
-    for (param, title, get) in &facets {
-        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-        for d in &docs {
-            for v in get(d) {
-                if !v.is_empty() {
-                    *counts.entry(v).or_default() += 1;
-                }
-            }
-        }
-        let mut values: Vec<(String, String, usize)> = counts
-            .into_iter()
-            .map(|(v, n)| {
-                let label = match *param {
-                    "bloc" => bloc_name(&v),
-                    "principle" => labels.get(&v).cloned().unwrap_or_else(|| v.clone()),
-                    _ => lang.value(&v),
-                };
-                (v, label, n)
-            })
-            .collect();
-        if *param == "year" {
-            values.sort_by(|a, b| b.0.cmp(&a.0));
-        } else {
-            values.sort_by(|a, b| b.2.cmp(&a.2).then(a.1.cmp(&b.1)));
-        }
-        out_facets.push(pages::Facet {
-            param,
-            title,
-            values,
-        });
-    }
+    let bloc_name = |id: &str| s.bloc_label(id, lang);
+    let principle_name = |id: &str| labels.get(id).cloned().unwrap_or_else(|| id.to_owned());
+    let out_facets = facets::labelled(lang, &counts, &bloc_name, &principle_name);
     const PER_PAGE: usize = 50;
     let pages_n = docs.len().div_ceil(PER_PAGE).max(1);
     let page: usize = p
@@ -1155,7 +1113,7 @@ async fn browse_page(
         .skip((page - 1) * PER_PAGE)
         .take(PER_PAGE)
         .collect();
-    let bloc_of = |d: &Document| bloc_name(&bloc_id(d));
+    let bloc_of = |d: &Document| s.bloc_name(d, lang);
     let data = pages::BrowseData {
         filters: chosen,
         facets: out_facets,

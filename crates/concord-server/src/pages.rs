@@ -151,25 +151,39 @@ pub fn home(
     )
 }
 
+/// What the search page shows besides the query.
+pub struct SearchView<'a> {
+    pub results: Option<&'a concord_search::Results>,
+    /// The facet filters as (param, value), in URL order.
+    pub filters: &'a [(String, String)],
+    /// Facet values among all matches, with counts.
+    pub facets: &'a [Facet],
+}
+
 pub fn search(
     lang: Lang,
     q: &str,
-    results: Option<&concord_search::Results>,
+    view: &SearchView<'_>,
     principle: &dyn Fn(&str) -> String,
 ) -> String {
+    let base = format!("/search?q={}&", urlencode(q));
     let body = html! {
         h1 { (lang.t("nav.search")) }
         form action="/search" method="get" role="search" {
             input type="hidden" name="lang" value=(lang.code());
+            @for (k, v) in view.filters {
+                input type="hidden" name=(k) value=(v);
+            }
             input type="search" name="q" value=(q) aria-label=(lang.t("nav.search")) placeholder=(lang.t("search.placeholder"));
             " " button type="submit" { (lang.t("search.button")) }
         }
-        @if let Some(r) = results {
+        @if let Some(r) = view.results {
             p { strong { (r.total) } " " (lang.t("search.results")) }
             @if !r.principles.is_empty() {
                 p class="muted" { (lang.t("search.expanded")) ": "
                     @for p in &r.principles { (principle(p)) " " } }
             }
+            (facet_panel(lang, &base, view.filters, view.facets))
             @if r.items.is_empty() { p { (lang.t("search.none")) } }
             ol {
                 @for hit in &r.items {
@@ -182,7 +196,7 @@ pub fn search(
             }
         }
     };
-    let switch = format!("/search?lang={}&q={}", lang.other().code(), urlencode(q));
+    let switch = filter_url(&base, lang.other(), view.filters, None, None);
     layout(lang, lang.t("nav.search"), &switch, body)
 }
 
@@ -385,6 +399,19 @@ fn url_with(
     set: Option<(&str, &str)>,
     page: Option<usize>,
 ) -> String {
+    filter_url("/documents?", lang, filters, set, page)
+}
+
+/// `base` (a path and `?`, or a path, `?` and fixed parameters ending in `&`) with the language,
+/// the filters (the one named in `set` replaced by its value, or removed when that is empty)
+/// and the page.
+fn filter_url(
+    base: &str,
+    lang: Lang,
+    filters: &[(String, String)],
+    set: Option<(&str, &str)>,
+    page: Option<usize>,
+) -> String {
     let mut parts: Vec<String> = vec![format!("lang={}", lang.code())];
     for (k, v) in filters {
         if set.is_some_and(|(sk, _)| sk == k) {
@@ -400,32 +427,40 @@ fn url_with(
     if let Some(p) = page {
         parts.push(format!("page={p}"));
     }
-    format!("/documents?{}", parts.join("&"))
+    format!("{base}{}", parts.join("&"))
+}
+
+/// The active filters (each a link that removes it) and the facet lists (each value a link
+/// that sets it), for the page at `base` (see [`filter_url`]).
+fn facet_panel(lang: Lang, base: &str, filters: &[(String, String)], facets: &[Facet]) -> Markup {
+    html! {
+        @if !filters.is_empty() {
+            p {
+                @for (k, v) in filters {
+                    a href=(filter_url(base, lang, filters, Some((k, "")), None)) title=(lang.t("browse.remove")) { (k) ": " (v) " ✕" } " "
+                }
+            }
+        }
+        div style="display:flex;flex-wrap:wrap;gap:1.5rem" {
+            @for f in facets.iter().filter(|f| !f.values.is_empty()) {
+                section aria-label=(lang.t(f.title)) {
+                    h2 style="font-size:1rem" { (lang.t(f.title)) }
+                    ul style="list-style:none;padding:0;margin:0" {
+                        @for (v, label, n) in f.values.iter().take(15) {
+                            li { a href=(filter_url(base, lang, filters, Some((f.param, v)), None)) { (label) } " " span class="muted" { (n) } }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 pub fn browse(lang: Lang, b: &BrowseData<'_>, bloc_of: &dyn Fn(&Document) -> String) -> String {
     let body = html! {
         h1 { (lang.t("nav.browse")) }
         p { strong { (b.total) } " " (lang.t("home.documents")) }
-        @if !b.filters.is_empty() {
-            p {
-                @for (k, v) in &b.filters {
-                    a href=(url_with(lang, &b.filters, Some((k, "")), None)) title=(lang.t("browse.remove")) { (k) ": " (v) " ✕" } " "
-                }
-            }
-        }
-        div style="display:flex;flex-wrap:wrap;gap:1.5rem" {
-            @for f in &b.facets {
-                section aria-label=(lang.t(f.title)) {
-                    h2 style="font-size:1rem" { (lang.t(f.title)) }
-                    ul style="list-style:none;padding:0;margin:0" {
-                        @for (v, label, n) in f.values.iter().take(15) {
-                            li { a href=(url_with(lang, &b.filters, Some((f.param, v)), None)) { (label) } " " span class="muted" { (n) } }
-                        }
-                    }
-                }
-            }
-        }
+        (facet_panel(lang, "/documents?", &b.filters, &b.facets))
         (documents_table(lang, b.docs, bloc_of))
         @if b.pages > 1 {
             nav aria-label="pages" {

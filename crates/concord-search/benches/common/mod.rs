@@ -34,6 +34,7 @@ pub fn docs(n: usize) -> Vec<SearchDoc> {
             )],
             text: None,
             principles: vec![],
+            facets: vec![],
         })
         .collect()
 }
