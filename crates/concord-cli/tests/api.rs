@@ -250,6 +250,30 @@ async fn check_api(s: &Server) {
             .any(|h| h["id"] == "eu_ai_act_2024"),
         "{r}"
     );
+    // facet filters and counts over all matches
+    let (status, r) = s
+        .get("/api/v1/search?q=privacy&limit=1&facets=bloc,year")
+        .await;
+    assert_eq!(status, 200, "{r}");
+    let blocs = r["facets"]["bloc"].as_array().unwrap();
+    let counted: u64 = blocs.iter().map(|c| c["count"].as_u64().unwrap()).sum();
+    // a document is in one bloc at most; the page held one item, the counts cover all
+    assert!(
+        blocs.len() > 1 && counted > 1 && counted <= r["total"].as_u64().unwrap(),
+        "{r}"
+    );
+    let cn = blocs.iter().find(|c| c["value"] == "cn").unwrap()["count"].clone();
+    let (_, r) = s
+        .get("/api/v1/search?q=privacy&limit=100&bloc=cn&facets=all")
+        .await;
+    assert_eq!(r["total"], cn, "{r}");
+    assert_eq!(r["facets"]["bloc"].as_array().unwrap().len(), 1, "{r}");
+    assert_eq!(r["facets"].as_object().unwrap().len(), 8, "{r}");
+    let (status, r) = s.get("/api/v1/search?q=privacy&facets=colour").await;
+    assert_eq!(status, 400);
+    assert!(r["detail"].as_str().unwrap().contains("colour"), "{r}");
+    let (_, r) = s.get("/api/v1/search?q=privacy").await;
+    assert!(r.get("facets").is_none(), "no facets unless asked for: {r}");
     let (_, r) = s.get("/api/v1/search?q=透明度&limit=100").await;
     assert_eq!(r["principles"], serde_json::json!(["transparency"]));
     // documents tagged transparency come too, also where no text says 透明度 (no snippet)

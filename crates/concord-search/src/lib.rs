@@ -75,7 +75,14 @@ pub struct Results {
     /// For each facet asked for, its values among all matches with their counts, most
     /// frequent first.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub facets: BTreeMap<String, Vec<(String, u64)>>,
+    pub facets: BTreeMap<String, Vec<FacetCount>>,
+}
+
+/// One value of a facet and the number of matching documents that have it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FacetCount {
+    pub value: String,
+    pub count: u64,
 }
 
 struct Fields {
@@ -524,11 +531,14 @@ impl SearchIndex {
             }
             let (total, counts) = searcher.search(&query, &(Count, facet_collector))?;
             for name in names {
-                let mut values: Vec<(String, u64)> = counts
+                let mut values: Vec<FacetCount> = counts
                     .get(Facet::from_path([name]))
-                    .filter_map(|(facet, n)| Some((facet.to_path().last()?.to_string(), n)))
+                    .filter_map(|(facet, count)| {
+                        let value = facet.to_path().last()?.to_string();
+                        Some(FacetCount { value, count })
+                    })
                     .collect();
-                values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
                 facets.insert(name.to_owned(), values);
             }
             total
@@ -781,15 +791,21 @@ mod tests {
             1,
             "counts cover every match, not just the page"
         );
+        let counts = |r: &Results, f: &str| -> Vec<(String, u64)> {
+            r.facets[f]
+                .iter()
+                .map(|c| (c.value.clone(), c.count))
+                .collect()
+        };
         assert_eq!(
-            r.facets["bloc"],
+            counts(&r, "bloc"),
             [("cn".to_string(), 1), ("eu".to_string(), 1)]
         );
         assert_eq!(r.facets["year"].len(), 2);
         let eu = [("bloc".to_string(), "eu".to_string())];
         let r = ix.search_with("透明度", 10, 0, &eu, &["bloc"]).unwrap();
         assert_eq!((r.total, ids(&r)), (1, vec!["eu_act"]));
-        assert_eq!(r.facets["bloc"], [("eu".to_string(), 1)]);
+        assert_eq!(counts(&r, "bloc"), [("eu".to_string(), 1)]);
         let none = [("bloc".to_string(), "nowhere / ..".to_string())];
         assert_eq!(
             ix.search_with("透明度", 10, 0, &none, &[]).unwrap().total,

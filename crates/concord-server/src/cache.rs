@@ -144,7 +144,7 @@ impl<T> ValueCache<T> {
 
 /// The server's caches.
 pub struct Caches {
-    /// `GET /api/v1/search` bodies by (limit, offset, q).
+    /// `GET /api/v1/search` bodies by (limit, offset, q, filters, counted facets).
     pub search: ResponseCache,
     /// Anonymous `GET /documents/{id}` pages by (language, id).
     pub pages: ResponseCache,

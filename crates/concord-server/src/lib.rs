@@ -27,7 +27,7 @@
 //! | `GET /api/v1/documents/{id}/cite?format=bibtex\|csl-json\|ris` | a citation of the document |
 //! | `GET /api/v1/export?format=json\|jsonl\|csv` | every document, as `concord export` writes them |
 //! | `GET /api/openapi.json` | the OpenAPI 3.1 description of this API |
-//! | `GET /api/v1/search?q=` | full-text search, Chinese and English, with snippets (`limit`, `offset`) |
+//! | `GET /api/v1/search?q=` | full-text search, Chinese and English, with snippets (`limit`, `offset`, facet filters, `facets` counts) |
 //! | `GET /deliberations/{id}/vote`, `POST .../vote`, `POST .../statements`, `POST .../profile` | taking part: one statement at a time, new statements, self-declared category and region (see [`participate`]) |
 //! | `GET,POST /deliberations/new`, `GET,POST /deliberations/{id}/moderate` | editors: create a conversation; moderation queue, held votes, open/close |
 //! | `GET /api/v1/deliberations/{id}/challenge`, `.../next`; `POST .../votes`, `.../statements` | the same as JSON, with proof of work for anonymous participants |
@@ -750,7 +750,7 @@ async fn search_page(
         .iter()
         .flat_map(|r| &r.facets)
         .map(|(k, values)| {
-            let values = values.iter().map(|(v, n)| (v.clone(), *n as usize));
+            let values = values.iter().map(|c| (c.value.clone(), c.count as usize));
             (k.as_str(), values.collect())
         })
         .collect();
@@ -826,6 +826,17 @@ pub struct SearchParams {
     /// 1 to 100, default 20.
     pub limit: Option<String>,
     pub offset: Option<String>,
+    /// Facet filters, as on the search page.
+    pub bloc: Option<String>,
+    pub jurisdiction: Option<String>,
+    pub instrument: Option<String>,
+    pub force: Option<String>,
+    pub status: Option<String>,
+    pub principle: Option<String>,
+    pub dimension: Option<String>,
+    pub year: Option<String>,
+    /// Facets to count over all matches: comma-separated names, or `all`.
+    pub facets: Option<String>,
 }
 
 async fn search(
@@ -833,7 +844,7 @@ async fn search(
     params: Result<Query<SearchParams>, QueryRejection>,
 ) -> Result<axum::response::Response, ApiError> {
     let Query(p) = params.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    let q = p.q.unwrap_or_default();
+    let q = p.q.clone().unwrap_or_default();
     if q.chars().count() > 500 {
         return Err(ApiError::BadRequest(
             "`q` is longer than 500 characters".into(),
@@ -849,15 +860,41 @@ async fn search(
             "`offset` must be at most 10000".into(),
         ));
     }
+    let filters = facets::chosen(|k| match k {
+        "bloc" => p.bloc.clone(),
+        "jurisdiction" => p.jurisdiction.clone(),
+        "instrument" => p.instrument.clone(),
+        "force" => p.force.clone(),
+        "status" => p.status.clone(),
+        "principle" => p.principle.clone(),
+        "dimension" => p.dimension.clone(),
+        "year" => p.year.clone(),
+        _ => None,
+    });
+    let mut count: Vec<&'static str> = vec![];
+    for name in p.facets.as_deref().unwrap_or("").split(',').map(str::trim) {
+        match facets::FACETS.iter().find(|(k, _)| *k == name) {
+            _ if name.is_empty() => {}
+            _ if name == "all" => count.extend(facets::FACETS.map(|(k, _)| k)),
+            Some((k, _)) => count.push(k),
+            None => {
+                return Err(ApiError::BadRequest(format!(
+                    "`facets`: unknown facet `{}` (known: all, {})",
+                    name.chars().take(50).collect::<String>(),
+                    facets::FACETS.map(|(k, _)| k).join(", ")
+                )));
+            }
+        }
+    }
     // Identical requests share one rendering while the index is unchanged (see `cache`).
     let generation = s.search.generation();
-    let key = format!("{limit}\u{0}{offset}\u{0}{q}");
+    let key = format!("{limit}\u{0}{offset}\u{0}{q}\u{0}{filters:?}\u{0}{count:?}");
     if let Some(body) = s.cache.search.get(&key, generation) {
         return Ok(json_response(body));
     }
     let index = s.search.clone();
     let body = tokio::task::spawn_blocking(move || {
-        let results = index.search(&q, limit, offset)?;
+        let results = index.search_with(&q, limit, offset, &filters, &count)?;
         // Serialising a page of results cannot fail (strings and numbers only).
         Ok::<_, concord_search::SearchError>(serde_json::to_vec(&results).unwrap_or_default())
     })
