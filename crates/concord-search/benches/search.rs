@@ -22,6 +22,15 @@ fn bench(c: &mut Criterion) {
             b.iter(|| index.search(q, 20, 0).unwrap())
         });
     }
+    // What the search page asks for: the top 50 and every facet counted over all matches.
+    let facets = ["bloc", "instrument", "year"];
+    g.bench_function("人工智能 安全 (page: top 50, facets counted)", |b| {
+        b.iter(|| {
+            index
+                .search_with("人工智能 安全", 50, 0, &[], &facets)
+                .unwrap()
+        })
+    });
     g.finish();
 }
 

@@ -5,6 +5,17 @@ use concord_search::SearchDoc;
 
 pub const DOCS: usize = 100_000;
 
+/// Facet values spread over the documents (the search page counts them over all matches).
+const BLOCS: [&str; 7] = ["cn", "eu", "us", "uk", "g77", "asean", "au"];
+const INSTRUMENTS: [&str; 6] = [
+    "law",
+    "regulation",
+    "strategy",
+    "guideline",
+    "standard",
+    "declaration",
+];
+
 fn passages() -> Vec<String> {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -34,7 +45,14 @@ pub fn docs(n: usize) -> Vec<SearchDoc> {
             )],
             text: None,
             principles: vec![],
-            facets: vec![],
+            facets: vec![
+                ("bloc".into(), BLOCS[i % BLOCS.len()].into()),
+                (
+                    "instrument".into(),
+                    INSTRUMENTS[i % INSTRUMENTS.len()].into(),
+                ),
+                ("year".into(), (2016 + i % 10).to_string()),
+            ],
         })
         .collect()
 }
