@@ -32,6 +32,25 @@ fn bench(c: &mut Criterion) {
         })
     });
     g.finish();
+
+    // The HTTP load benchmark's corpus and queries: 10,000 documents with texts.
+    let index = SearchIndex::build(common::docs_with_texts(10_000), None).unwrap();
+    let mut g = c.benchmark_group("search_10k_docs_with_texts");
+    for q in [
+        "人工智能 安全",
+        "privacy",
+        "个人信息保护",
+        "transparency obligations",
+        "算法",
+        "regulatory sandbox",
+        "数据安全",
+        "accountability",
+    ] {
+        g.bench_with_input(BenchmarkId::from_parameter(q), q, |b, q| {
+            b.iter(|| index.search(q, 20, 0).unwrap())
+        });
+    }
+    g.finish();
 }
 
 criterion_group!(benches, bench);

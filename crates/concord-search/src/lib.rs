@@ -16,6 +16,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+mod snippet;
+
 use concord_core::Taxonomy;
 use serde::Serialize;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
@@ -26,7 +28,6 @@ use tantivy::schema::{
     Facet, FacetOptions, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
     TextOptions, Value,
 };
-use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{
     Language, LowerCaser, Stemmer, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
 };
@@ -102,8 +103,8 @@ struct Fields {
 
 /// An in-memory index of the documents, rebuilt from the store.
 pub struct SearchIndex {
-    /// Tokenizer for snippets and title word pairs ([`word_analyzer`]).
-    snippet_tokenizer: TextAnalyzer,
+    /// Cuts titles and queries into words for title word pairs ([`word_analyzer`]).
+    words: TextAnalyzer,
     index: Index,
     reader: IndexReader,
     f: Fields,
@@ -263,14 +264,22 @@ impl SearchIndex {
                 );
                 for term in terms {
                     let term = term.trim().to_lowercase();
-                    if term.chars().count() >= 2 {
-                        expansions.push((term, p.id.clone()));
+                    if term.chars().count() < 2 {
+                        continue;
                     }
+                    // Latin terms are matched as whole words of the query, padded the way
+                    // `principles_in` pads the query, so nothing is formatted per search.
+                    let term = if term.is_ascii() {
+                        format!(" {} ", words_only(&term))
+                    } else {
+                        term
+                    };
+                    expansions.push((term, p.id.clone()));
                 }
             }
         }
         Ok(SearchIndex {
-            snippet_tokenizer: words,
+            words,
             index,
             reader,
             f,
@@ -298,7 +307,7 @@ impl SearchIndex {
         for id in removed {
             writer.delete_term(Term::from_field_text(self.f.id, id));
         }
-        let mut words = self.snippet_tokenizer.clone();
+        let mut words = self.words.clone();
         for d in upserts {
             writer.delete_term(Term::from_field_text(self.f.id, &d.id));
             writer.add_document(self.f.document(d, &mut words))?;
@@ -321,11 +330,11 @@ impl SearchIndex {
     /// Principles whose label or lexicon term occurs in the query (Latin terms as whole words).
     fn principles_in(&self, q: &str) -> Vec<String> {
         let q = q.to_lowercase();
-        let padded = format!(" {} ", q.replace(|c: char| !c.is_alphanumeric(), " "));
+        let padded = format!(" {} ", words_only(&q));
         let mut out = BTreeSet::new();
         for (term, p) in &self.expansions {
             let hit = if term.is_ascii() {
-                padded.contains(&format!(" {term} "))
+                padded.contains(term.as_str())
             } else {
                 q.contains(term.as_str())
             };
@@ -417,7 +426,7 @@ impl SearchIndex {
         }
         // The words as a phrase in a title (e.g. a short name inside a long official title),
         // pair by pair: plain terms keep the query a flat union.
-        let mut words = self.snippet_tokenizer.clone();
+        let mut words = self.words.clone();
         for pair in word_pairs(&mut words, query_units(q).into_iter().map(|(u, _)| u)) {
             boosted(
                 Box::new(TermQuery::new(
@@ -544,15 +553,15 @@ impl SearchIndex {
             total
         };
         let snippets = |field: Field| {
-            let mut terms = BTreeMap::new();
+            let mut terms = BTreeSet::new();
             query.query_terms(&mut |term, _| {
                 if term.field() == field
                     && let Some(t) = term.value().as_str()
                 {
-                    terms.insert(t.to_owned(), 1.0);
+                    terms.insert(t.to_owned());
                 }
             });
-            SnippetGenerator::new(terms, self.snippet_tokenizer.clone(), field, 200)
+            snippet::Highlighter::new(terms.iter().map(String::as_str))
         };
         let summary_snippets = snippets(self.f.summary);
         let body_snippets = snippets(self.f.body);
@@ -565,15 +574,15 @@ impl SearchIndex {
                     .unwrap_or("")
                     .to_owned()
             };
-            let mut snippet = body_snippets.snippet_from_doc(&doc);
-            if snippet.highlighted().is_empty() {
-                snippet = summary_snippets.snippet_from_doc(&doc);
-            }
+            let snippet = body_snippets
+                .snippet(&field_text(&doc, self.f.body))
+                .or_else(|| summary_snippets.snippet(&field_text(&doc, self.f.summary)))
+                .unwrap_or_default();
             items.push(Hit {
                 id: get(self.f.id),
                 title: get(self.f.title),
                 score,
-                snippet: snippet.to_html(),
+                snippet,
             });
         }
         Ok(Results {
@@ -585,8 +594,8 @@ impl SearchIndex {
     }
 }
 
-/// Jieba without search mode, so tokens never overlap (the snippet code assumes increasing
-/// offsets; overlapping search-mode tokens broke it), lowercased and stemmed like the index.
+/// Jieba without search mode, so tokens never overlap and follow each other (pairs of
+/// neighbours are meaningful), lowercased and stemmed like the index.
 fn word_analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(tantivy_jieba::JiebaTokenizer::with_search_mode(false))
         .filter(SkipBlank)
@@ -615,6 +624,28 @@ fn word_pairs<'a>(
     pairs.sort_unstable();
     pairs.dedup();
     pairs
+}
+
+/// Every value of `field` in `doc`, joined by spaces.
+fn field_text(doc: &TantivyDocument, field: Field) -> String {
+    let mut text = String::new();
+    for v in doc.get_all(field) {
+        if let Some(s) = v.as_str() {
+            if !text.is_empty() {
+                text.push(' ');
+            }
+            text.push_str(s);
+        }
+    }
+    text
+}
+
+/// The words of `s` separated by single spaces (everything but letters and digits separates).
+fn words_only(s: &str) -> String {
+    s.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Lowercased, with runs of white space made one space: how titles are compared whole.
@@ -813,6 +844,32 @@ mod tests {
         );
         // without facets asked for, none are reported (and the API output is unchanged)
         assert!(ix.search("透明度", 10, 0).unwrap().facets.is_empty());
+    }
+
+    #[test]
+    fn a_match_deep_in_a_long_text_still_gets_a_highlighted_snippet() {
+        let filler = "数据处理活动应当遵守法律、行政法规。The committee met again. ".repeat(2_000);
+        let docs = [SearchDoc {
+            id: "long".into(),
+            titles: vec!["Long law".into()],
+            text: Some(format!(
+                "{filler}Providers shall ensure privacy by design. {filler}"
+            )),
+            ..Default::default()
+        }];
+        let ix = SearchIndex::build(docs, None).unwrap();
+        let r = ix.search("privacy", 10, 0).unwrap();
+        assert!(
+            r.items[0].snippet.contains("<b>privacy</b>"),
+            "{}",
+            r.items[0].snippet
+        );
+        let r = ix.search("数据处理", 10, 0).unwrap();
+        assert!(
+            r.items[0].snippet.contains("<b>数据处理</b>"),
+            "{}",
+            r.items[0].snippet
+        );
     }
 
     #[test]

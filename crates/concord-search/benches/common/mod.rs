@@ -56,3 +56,19 @@ pub fn docs(n: usize) -> Vec<SearchDoc> {
         })
         .collect()
 }
+
+/// `n` documents like the HTTP load benchmark's (`tools/load-bench.sh`): each also has a text
+/// of three passages, so snippets are cut from texts.
+#[allow(dead_code)] // one of the two benchmarks uses it
+pub fn docs_with_texts(n: usize) -> Vec<SearchDoc> {
+    let p = passages();
+    let mut docs = docs(n);
+    for (i, d) in docs.iter_mut().enumerate() {
+        d.text = Some(
+            [3, 5, 11]
+                .map(|k| p[(i * k + 1) % p.len()].as_str())
+                .join("\n"),
+        );
+    }
+    docs
+}
