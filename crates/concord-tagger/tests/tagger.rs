@@ -492,3 +492,51 @@ fn phrases_pass_on_the_principles_of_their_parts() {
     assert!(t.iter().any(|(p, _)| p == "risk_management"), "{t:?}");
     assert!(t.iter().any(|(p, _)| p == "misuse_prevention"), "{t:?}");
 }
+
+/// Some phrases mean something else than their words: they keep only their own principle.
+#[test]
+fn closed_compounds_do_not_pass_on_their_parts() {
+    let t = tags("应当保护生物多样性。");
+    assert!(t.iter().any(|(p, _)| p == "sustainability"), "{t:?}");
+    assert!(!t.iter().any(|(p, _)| p == "inclusion"), "{t:?}");
+    let t = tags("处理者应当对个人信息进行去标识化处理。");
+    assert!(t.iter().any(|(p, _)| p == "privacy"), "{t:?}");
+    assert!(!t.iter().any(|(p, _)| p == "content_authenticity"), "{t:?}");
+    let t = tags("Deployers shall train staff to recognise automation bias.");
+    assert!(t.iter().any(|(p, _)| p == "human_control"), "{t:?}");
+    assert!(!t.iter().any(|(p, _)| p == "non_discrimination"), "{t:?}");
+    let t = tags("The State shall support a national innovation ecosystem for AI.");
+    assert!(t.iter().any(|(p, _)| p == "innovation"), "{t:?}");
+    assert!(!t.iter().any(|(p, _)| p == "sustainability"), "{t:?}");
+}
+
+/// Other senses met in non-AI texts: product safety, insurance liability, the "open, fair and
+/// just" procedure of tenders, protective gear on building sites, renewable terms of office,
+/// people's vulnerabilities.
+#[test]
+fn more_other_senses_are_ignored() {
+    assert!(has("Product safety rules must be observed.", "safety").is_none());
+    assert!(
+        has(
+            "Members shall be appointed for four years, renewable once.",
+            "sustainability"
+        )
+        .is_none()
+    );
+    let t = tags(
+        "It is prohibited to use an AI system that exploits the vulnerabilities of children to distort their behaviour.",
+    );
+    assert!(!t.iter().any(|(p, _)| p == "cybersecurity"), "{t:?}");
+    assert!(
+        has(
+            "Providers shall patch the vulnerabilities of their systems.",
+            "cybersecurity"
+        )
+        .is_some()
+    );
+    assert!(has("保险人应当按照约定开始承担保险责任。", "accountability").is_none());
+    assert!(has("提供者应当承担法律责任。", "accountability").is_some());
+    assert!(has("评审应当遵循公开、公平、公正原则。", "non_discrimination").is_none());
+    assert!(has("算法推荐不得实施不公平的差别待遇。", "non_discrimination").is_some());
+    assert!(has("施工单位应当设置安全防护设施。", "cybersecurity").is_none());
+}
