@@ -23,7 +23,19 @@ pub enum Cue {
     Definition,
     /// The clause denies dealing with something ("did not consider").
     Denial,
+    /// The clause builds or invests in something (build, invest, 建设, 投入): see [`GAP_OBJECTS`].
+    Build,
 }
+
+/// (principle, context principle): in a clause that addresses the context principle, terms of
+/// the first count only if the clause also has a [`Cue::Build`]. A clause about a divide lists
+/// what the gap is in ("a gap in skills, in computing power and in data"): it states the
+/// divide, not a commitment to build infrastructure or supply data, unless it builds or invests
+/// ("invest in broadband in rural regions to close the gap" addresses both).
+pub const GAP_OBJECTS: &[(&str, &str)] = &[
+    ("infrastructure", "digital_divide"),
+    ("data_resources", "digital_divide"),
+];
 
 pub const EN: &[(&str, Cue)] = &[
     // obligation
@@ -150,6 +162,22 @@ pub const EN: &[(&str, Cue)] = &[
     ("no provisions on", Cue::Denial),
     ("did not reach agreement", Cue::Denial),
     ("failed to agree", Cue::Denial),
+    // building or investing
+    ("invest", Cue::Build),
+    ("invests", Cue::Build),
+    ("investing", Cue::Build),
+    ("investment", Cue::Build),
+    ("investments", Cue::Build),
+    ("build", Cue::Build),
+    ("building", Cue::Build),
+    ("construct", Cue::Build),
+    ("deploy", Cue::Build),
+    ("expand", Cue::Build),
+    ("extend", Cue::Build),
+    ("roll out", Cue::Build),
+    ("upgrade", Cue::Build),
+    ("set up", Cue::Build),
+    ("establish", Cue::Build),
 ];
 
 pub const ZH: &[(&str, Cue)] = &[
@@ -211,6 +239,15 @@ pub const ZH: &[(&str, Cue)] = &[
     ("未能达成", Cue::Denial),
     ("未提及", Cue::Denial),
     ("没有提及", Cue::Denial),
+    ("建设", Cue::Build),
+    ("投入", Cue::Build),
+    ("投资", Cue::Build),
+    ("布局", Cue::Build),
+    ("部署", Cue::Build),
+    ("新建", Cue::Build),
+    ("建成", Cue::Build),
+    ("扩容", Cue::Build),
+    ("升级", Cue::Build),
 ];
 
 /// Lexicon phrases whose words mean something else inside them: a phrase normally also carries

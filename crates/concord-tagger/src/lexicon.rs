@@ -58,6 +58,9 @@ pub(crate) struct Compiled {
     /// The automaton's pattern strings (lowercased, last English word cut to its stem prefix).
     #[cfg_attr(not(test), allow(dead_code))]
     pub texts: Vec<String>,
+    /// [`cues::GAP_OBJECTS`] as principle indices (rules naming a principle the taxonomy does
+    /// not have are left out).
+    pub gap_objects: Vec<(u16, u16)>,
     /// Patterns that inherit nothing from their parts ([`cues::CLOSED_COMPOUNDS`]).
     #[cfg_attr(not(test), allow(dead_code))]
     pub closed: Vec<usize>,
@@ -308,6 +311,17 @@ pub(crate) fn compile(taxonomy: &Taxonomy) -> Result<Compiled, TaggerError> {
     // the DFA's transition table is about 7.6 MB and every step misses the CPU caches; the
     // contiguous NFA is about 0.35 MB, stays in L2 and is faster on policy text despite its
     // failure transitions (see docs/benchmarks.md).
+    let index_of = |id: &str| {
+        taxonomy
+            .principles
+            .iter()
+            .position(|p| p.id == id)
+            .and_then(|i| u16::try_from(i).ok())
+    };
+    let gap_objects = cues::GAP_OBJECTS
+        .iter()
+        .filter_map(|(a, b)| Some((index_of(a)?, index_of(b)?)))
+        .collect();
     let automaton = AhoCorasick::builder()
         .match_kind(MatchKind::LeftmostLongest)
         .kind(Some(AhoCorasickKind::ContiguousNFA))
@@ -318,6 +332,7 @@ pub(crate) fn compile(taxonomy: &Taxonomy) -> Result<Compiled, TaggerError> {
         patterns: b.meta,
         texts: b.patterns,
         closed,
+        gap_objects,
     })
 }
 

@@ -540,3 +540,26 @@ fn more_other_senses_are_ignored() {
     assert!(has("算法推荐不得实施不公平的差别待遇。", "non_discrimination").is_some());
     assert!(has("施工单位应当设置安全防护设施。", "cybersecurity").is_none());
 }
+
+/// A clause about a divide names what the gap is in; it addresses infrastructure only if it
+/// also builds or invests.
+#[test]
+fn what_a_divide_is_in_is_not_built_unless_the_clause_builds_it() {
+    let t = tags("The AI divide is a gap in skills, in computing power and in access to data.");
+    assert!(t.iter().any(|(p, _)| p == "digital_divide"), "{t:?}");
+    assert!(!t.iter().any(|(p, _)| p == "infrastructure"), "{t:?}");
+    let t = tags(
+        "Governments should invest in computing power in rural and remote regions to close the AI divide.",
+    );
+    assert!(t.iter().any(|(p, _)| p == "digital_divide"), "{t:?}");
+    assert!(t.iter().any(|(p, _)| p == "infrastructure"), "{t:?}");
+    let t = tags("智能鸿沟体现在算力和数据资源上的差距。");
+    assert!(t.iter().any(|(p, _)| p == "digital_divide"), "{t:?}");
+    assert!(!t.iter().any(|(p, _)| p == "infrastructure"), "{t:?}");
+    assert!(!t.iter().any(|(p, _)| p == "data_resources"), "{t:?}");
+    let t = tags("应当加大偏远地区算力设施的投入，弥合数字鸿沟。");
+    assert!(t.iter().any(|(p, _)| p == "digital_divide"), "{t:?}");
+    assert!(t.iter().any(|(p, _)| p == "infrastructure"), "{t:?}");
+    // without a divide, computing power is infrastructure as before
+    assert!(has("国家应当统筹算力资源。", "infrastructure").is_some());
+}
