@@ -288,7 +288,15 @@ pub(crate) fn compile(taxonomy: &Taxonomy) -> Result<Compiled, TaggerError> {
         if !matches!(meta.kind, Kind::Term { .. }) {
             continue;
         }
-        let padded = format!(" {text} ");
+        // A cue inside one of the term's blocked words is not a cue: 应 in 创新应用 is part of
+        // 应用, as it would be in running text.
+        let mut unblocked = format!(" {text} ");
+        for blocker in cues::BLOCKERS_EN.iter().chain(cues::BLOCKERS_ZH) {
+            if unblocked.contains(blocker) {
+                unblocked = unblocked.replace(blocker, " | ");
+            }
+        }
+        let (text, padded) = (unblocked.trim(), &unblocked);
         for (cue, kind) in cues::EN.iter().chain(cues::ZH) {
             if !matches!(kind, Cue::Obligation | Cue::Recommendation) {
                 continue;

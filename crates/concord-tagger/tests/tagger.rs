@@ -563,3 +563,34 @@ fn what_a_divide_is_in_is_not_built_unless_the_clause_builds_it() {
     // without a divide, computing power is infrastructure as before
     assert!(has("国家应当统筹算力资源。", "infrastructure").is_some());
 }
+
+/// A term passes on a strength cue it contains (鼓励创新, "prohibited practices"), but not a cue
+/// that is part of another word inside it: 应 in 应用 or 应对 is not "shall".
+#[test]
+fn cues_inside_blocked_words_of_a_term_are_not_implied() {
+    assert_eq!(
+        has("鼓励开展人工智能创新应用。", "innovation"),
+        Some(Strength::Recommendation)
+    );
+    assert_eq!(
+        has(
+            "各国共同应对人工智能带来的全球性风险和挑战。",
+            "international_cooperation"
+        ),
+        Some(Strength::Mention)
+    );
+    assert_eq!(
+        has(
+            "各国应当共同应对人工智能带来的风险。",
+            "international_cooperation"
+        ),
+        Some(Strength::Obligation)
+    );
+    assert_eq!(
+        has(
+            "Regulators listed the prohibited practices.",
+            "misuse_prevention"
+        ),
+        Some(Strength::Obligation)
+    );
+}
