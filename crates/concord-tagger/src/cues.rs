@@ -23,7 +23,19 @@ pub enum Cue {
     Definition,
     /// The clause denies dealing with something ("did not consider").
     Denial,
+    /// The clause builds or invests in something (build, invest, 建设, 投入): see [`GAP_OBJECTS`].
+    Build,
 }
+
+/// (principle, context principle): in a clause that addresses the context principle, terms of
+/// the first count only if the clause also has a [`Cue::Build`]. A clause about a divide lists
+/// what the gap is in ("a gap in skills, in computing power and in data"): it states the
+/// divide, not a commitment to build infrastructure or supply data, unless it builds or invests
+/// ("invest in broadband in rural regions to close the gap" addresses both).
+pub const GAP_OBJECTS: &[(&str, &str)] = &[
+    ("infrastructure", "digital_divide"),
+    ("data_resources", "digital_divide"),
+];
 
 pub const EN: &[(&str, Cue)] = &[
     // obligation
@@ -150,6 +162,22 @@ pub const EN: &[(&str, Cue)] = &[
     ("no provisions on", Cue::Denial),
     ("did not reach agreement", Cue::Denial),
     ("failed to agree", Cue::Denial),
+    // building or investing
+    ("invest", Cue::Build),
+    ("invests", Cue::Build),
+    ("investing", Cue::Build),
+    ("investment", Cue::Build),
+    ("investments", Cue::Build),
+    ("build", Cue::Build),
+    ("building", Cue::Build),
+    ("construct", Cue::Build),
+    ("deploy", Cue::Build),
+    ("expand", Cue::Build),
+    ("extend", Cue::Build),
+    ("roll out", Cue::Build),
+    ("upgrade", Cue::Build),
+    ("set up", Cue::Build),
+    ("establish", Cue::Build),
 ];
 
 pub const ZH: &[(&str, Cue)] = &[
@@ -211,6 +239,48 @@ pub const ZH: &[(&str, Cue)] = &[
     ("未能达成", Cue::Denial),
     ("未提及", Cue::Denial),
     ("没有提及", Cue::Denial),
+    ("建设", Cue::Build),
+    ("投入", Cue::Build),
+    ("投资", Cue::Build),
+    ("布局", Cue::Build),
+    ("部署", Cue::Build),
+    ("新建", Cue::Build),
+    ("建成", Cue::Build),
+    ("扩容", Cue::Build),
+    ("升级", Cue::Build),
+];
+
+/// Lexicon phrases whose words mean something else inside them: a phrase normally also carries
+/// the principles of the terms it contains ("bias audit" is an audit too), but these keep only
+/// their own. Listed as written in the lexicon (lower case, without `~`).
+pub const CLOSED_COMPOUNDS: &[&str] = &[
+    // biodiversity is the environment's diversity, not people's
+    "生物多样性",
+    // the diversity of a training set is data quality
+    "数据多样性",
+    // de-identification removes identifiers; it is not labelling content
+    "去标识化",
+    // critical information infrastructure is what cybersecurity protects, not compute to build
+    "关键信息基础设施",
+    // 包容审慎: a tolerant, prudent stance of regulators, not inclusion of groups
+    "包容审慎",
+    // an ecosystem of firms or of open projects is not the natural environment
+    "innovation ecosystem",
+    "open ecosystem",
+    // the capacity of machines, not of people or institutions
+    "compute capacity",
+    "grid capacity",
+    // over-reliance on a machine's output, not prejudice against groups
+    "automation bias",
+    // annotating training data, not labelling generated content
+    "data labelling",
+    "data labeling",
+    "labelled data",
+    "labeled data",
+    // a reporting duty on energy use, not power supply to build
+    "electricity consumption",
+    // disclosing accuracy is transparency, not robustness
+    "accuracy and known limitations",
 ];
 
 /// Words that contain a term or cue but mean something else. They match and are ignored.
@@ -223,7 +293,22 @@ pub const BLOCKERS_EN: &[&str] = &[
     "road safety",
     "traffic safety",
     "fire safety",
-    "product safety data sheet",
+    "product safety",
+    // the terms of office of a body's members, not energy
+    "renewable once",
+    "renewable for",
+    "renewable term",
+    // people's vulnerabilities that a manipulative system exploits are not security flaws
+    "vulnerabilities of a person",
+    "vulnerabilities of persons",
+    "vulnerabilities of a natural person",
+    "vulnerabilities of natural persons",
+    "vulnerabilities of a specific group",
+    "vulnerabilities of specific groups",
+    "vulnerabilities of children",
+    "vulnerabilities of individuals",
+    "vulnerabilities of users",
+    "vulnerabilities of consumers",
     "by means of",
     "means of",
     "supported by",
@@ -278,6 +363,17 @@ pub const BLOCKERS_ZH: &[&str] = &[
     "交通安全",
     "消防安全",
     "安全生产",
+    // workplace safety equipment (安全生产), not cybersecurity
+    "安全防护设施",
+    "安全防护用品",
+    // insurance cover, not accountability for AI
+    "保险责任",
+    // the "three openness" principle of procurement, lotteries and exams: a procedure that is
+    // open and even-handed, not fairness of AI towards people
+    "公开、公平、公正",
+    "公平、公正、公开",
+    "公开公平公正",
+    "公平公正公开",
     "社会保障",
     "证券",
     "开放时间",

@@ -58,6 +58,12 @@ pub(crate) struct Compiled {
     /// The automaton's pattern strings (lowercased, last English word cut to its stem prefix).
     #[cfg_attr(not(test), allow(dead_code))]
     pub texts: Vec<String>,
+    /// [`cues::GAP_OBJECTS`] as principle indices (rules naming a principle the taxonomy does
+    /// not have are left out).
+    pub gap_objects: Vec<(u16, u16)>,
+    /// Patterns that inherit nothing from their parts ([`cues::CLOSED_COMPOUNDS`]).
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub closed: Vec<usize>,
 }
 
 /// Strips English inflections (plural, third person, past, gerund, final e, doubled final
@@ -149,12 +155,13 @@ struct Builder {
 }
 
 impl Builder {
-    /// Adds `text` (any language) with `kind`; patterns that coincide are merged.
-    fn add(&mut self, text: &str, kind: Kind) {
+    /// Adds `text` (any language) with `kind`; patterns that coincide are merged. Returns the
+    /// pattern's index.
+    fn add(&mut self, text: &str, kind: Kind) -> Option<usize> {
         let lowered = text.trim().to_lowercase();
         let words: Vec<&str> = lowered.split_whitespace().collect();
         if words.is_empty() {
-            return;
+            return None;
         }
         let latin = lowered
             .chars()
@@ -211,9 +218,11 @@ impl Builder {
                     self.meta[i].stem = None;
                     self.meta[i].right_boundary = false;
                 }
+                Some(i)
             }
             None => {
-                self.index.insert(pattern.clone(), self.patterns.len());
+                let i = self.patterns.len();
+                self.index.insert(pattern.clone(), i);
                 self.patterns.push(pattern);
                 self.meta.push(Pattern {
                     kind,
@@ -223,6 +232,7 @@ impl Builder {
                     short_han,
                     implied: None,
                 });
+                Some(i)
             }
         }
     }
@@ -242,6 +252,8 @@ pub(crate) fn compile(taxonomy: &Taxonomy) -> Result<Compiled, TaggerError> {
         b.add(cue, Kind::Cue(*kind));
     }
     let mut terms = 0usize;
+    // Phrases whose words mean something else inside them (生物多样性 is not 多样性).
+    let mut closed: Vec<usize> = vec![];
     for (i, principle) in taxonomy.principles.iter().enumerate() {
         let idx = u16::try_from(i).map_err(|_| TaggerError::TooManyPrinciples)?;
         for term in principle.lexicon.zh.iter().chain(&principle.lexicon.en) {
@@ -253,7 +265,7 @@ pub(crate) fn compile(taxonomy: &Taxonomy) -> Result<Compiled, TaggerError> {
                 continue;
             }
             terms += 1;
-            b.add(
+            let i = b.add(
                 term,
                 Kind::Term {
                     principles: vec![idx],
@@ -261,17 +273,30 @@ pub(crate) fn compile(taxonomy: &Taxonomy) -> Result<Compiled, TaggerError> {
                     inherited: vec![],
                 },
             );
+            if let Some(i) = i
+                && cues::CLOSED_COMPOUNDS.contains(&term.trim().to_lowercase().as_str())
+            {
+                closed.push(i);
+            }
         }
     }
     if terms == 0 {
         return Err(TaggerError::EmptyLexicon(taxonomy.id.to_string()));
     }
-    inherit_components(&b.patterns, &mut b.meta);
+    inherit_components(&b.patterns, &mut b.meta, &closed);
     for (text, meta) in b.patterns.iter().zip(b.meta.iter_mut()) {
         if !matches!(meta.kind, Kind::Term { .. }) {
             continue;
         }
-        let padded = format!(" {text} ");
+        // A cue inside one of the term's blocked words is not a cue: 应 in 创新应用 is part of
+        // 应用, as it would be in running text.
+        let mut unblocked = format!(" {text} ");
+        for blocker in cues::BLOCKERS_EN.iter().chain(cues::BLOCKERS_ZH) {
+            if unblocked.contains(blocker) {
+                unblocked = unblocked.replace(blocker, " | ");
+            }
+        }
+        let (text, padded) = (unblocked.trim(), &unblocked);
         for (cue, kind) in cues::EN.iter().chain(cues::ZH) {
             if !matches!(kind, Cue::Obligation | Cue::Recommendation) {
                 continue;
@@ -290,6 +315,17 @@ pub(crate) fn compile(taxonomy: &Taxonomy) -> Result<Compiled, TaggerError> {
             }
         }
     }
+    let index_of = |id: &str| {
+        taxonomy
+            .principles
+            .iter()
+            .position(|p| p.id == id)
+            .and_then(|i| u16::try_from(i).ok())
+    };
+    let gap_objects = cues::GAP_OBJECTS
+        .iter()
+        .filter_map(|(a, b)| Some((index_of(a)?, index_of(b)?)))
+        .collect();
     // A contiguous NFA rather than a DFA: with ~2,000 patterns over UTF-8 Chinese and English
     // the DFA's transition table is about 7.6 MB and every step misses the CPU caches; the
     // contiguous NFA is about 0.35 MB, stays in L2 and is faster on policy text despite its
@@ -303,6 +339,8 @@ pub(crate) fn compile(taxonomy: &Taxonomy) -> Result<Compiled, TaggerError> {
         automaton,
         patterns: b.meta,
         texts: b.patterns,
+        closed,
+        gap_objects,
     })
 }
 
@@ -341,8 +379,9 @@ fn contains_component(phrase: &str, part: &str, stem: Option<&str>) -> bool {
     })
 }
 
-/// Gives every phrase the principles of the (non-weak) terms it contains.
-fn inherit_components(patterns: &[String], meta: &mut [Pattern]) {
+/// Gives every phrase the principles of the (non-weak) terms it contains, except the phrases
+/// at the indices in `closed` (see [`cues::CLOSED_COMPOUNDS`]).
+fn inherit_components(patterns: &[String], meta: &mut [Pattern], closed: &[usize]) {
     type Part = (usize, Vec<u16>, f32, Option<String>);
     let parts: Vec<Part> = meta
         .iter()
@@ -372,6 +411,9 @@ fn inherit_components(patterns: &[String], meta: &mut [Pattern]) {
         else {
             continue;
         };
+        if closed.contains(&i) {
+            continue;
+        }
         let phrase = &patterns[i];
         candidates.clear();
         let mut prev: Option<char> = None;
@@ -495,6 +537,9 @@ mod tests {
             };
             let mut want: Vec<(u16, f32)> = vec![];
             for (j, n) in c.patterns.iter().enumerate() {
+                if c.closed.contains(&i) {
+                    break;
+                }
                 let Kind::Term {
                     principles: ps,
                     weight,
@@ -523,6 +568,29 @@ mod tests {
             phrases_with_parts += usize::from(!got.is_empty());
         }
         assert!(phrases_with_parts > 10, "{phrases_with_parts}");
+    }
+
+    /// Every closed compound is a term of the bundled lexicons (a stale entry would do nothing).
+    #[test]
+    fn closed_compounds_are_lexicon_terms() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../data/corpus/taxonomy/concord-v1.toml"
+        );
+        let taxonomy: Taxonomy = toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let terms: Vec<String> = taxonomy
+            .principles
+            .iter()
+            .flat_map(|p| p.lexicon.zh.iter().chain(&p.lexicon.en))
+            .map(|t| t.trim().trim_start_matches('~').to_lowercase())
+            .collect();
+        for c in cues::CLOSED_COMPOUNDS {
+            assert!(terms.iter().any(|t| t == c), "{c} is not a lexicon term");
+        }
+        assert_eq!(
+            compile(&taxonomy).unwrap().closed.len(),
+            cues::CLOSED_COMPOUNDS.len()
+        );
     }
 
     #[test]

@@ -315,6 +315,7 @@ impl Scanner<'_> {
         s.excluded.clear();
         s.conf.clear();
         let mut strength = Strength::Mention;
+        let mut builds = false;
         let mut next = 0usize;
         // A match rejected by a boundary rule may hide a shorter or later one that starts
         // inside it (更新技术文档: 新技术 is rejected, 技术文档 was never reported by the
@@ -358,6 +359,7 @@ impl Scanner<'_> {
                     Cue::Obligation => strength = strength.min(Strength::Obligation),
                     Cue::Recommendation => strength = strength.min(Strength::Recommendation),
                     Cue::ExcludeClause | Cue::Definition | Cue::Denial => return None,
+                    Cue::Build => builds = true,
                     Cue::ExcludeForward => {
                         let stop = clause[end..]
                             .find([',', '，'])
@@ -435,6 +437,14 @@ impl Scanner<'_> {
         // Beside a principle the clause is clearly about, one-word hits are incidental.
         if s.conf.iter().any(|&(_, c)| c >= self.dominant_confidence) {
             s.conf.retain(|&(_, c)| c >= self.incidental_below);
+        }
+        // What a divide is in (compute, data) is not built unless the clause builds it.
+        if !builds {
+            for &(object, context) in &self.compiled.gap_objects {
+                if s.conf.iter().any(|&(p, _)| p == context) {
+                    s.conf.retain(|&(p, _)| p != object);
+                }
+            }
         }
         if s.conf.is_empty() {
             None

@@ -492,3 +492,105 @@ fn phrases_pass_on_the_principles_of_their_parts() {
     assert!(t.iter().any(|(p, _)| p == "risk_management"), "{t:?}");
     assert!(t.iter().any(|(p, _)| p == "misuse_prevention"), "{t:?}");
 }
+
+/// Some phrases mean something else than their words: they keep only their own principle.
+#[test]
+fn closed_compounds_do_not_pass_on_their_parts() {
+    let t = tags("应当保护生物多样性。");
+    assert!(t.iter().any(|(p, _)| p == "sustainability"), "{t:?}");
+    assert!(!t.iter().any(|(p, _)| p == "inclusion"), "{t:?}");
+    let t = tags("处理者应当对个人信息进行去标识化处理。");
+    assert!(t.iter().any(|(p, _)| p == "privacy"), "{t:?}");
+    assert!(!t.iter().any(|(p, _)| p == "content_authenticity"), "{t:?}");
+    let t = tags("Deployers shall train staff to recognise automation bias.");
+    assert!(t.iter().any(|(p, _)| p == "human_control"), "{t:?}");
+    assert!(!t.iter().any(|(p, _)| p == "non_discrimination"), "{t:?}");
+    let t = tags("The State shall support a national innovation ecosystem for AI.");
+    assert!(t.iter().any(|(p, _)| p == "innovation"), "{t:?}");
+    assert!(!t.iter().any(|(p, _)| p == "sustainability"), "{t:?}");
+}
+
+/// Other senses met in non-AI texts: product safety, insurance liability, the "open, fair and
+/// just" procedure of tenders, protective gear on building sites, renewable terms of office,
+/// people's vulnerabilities.
+#[test]
+fn more_other_senses_are_ignored() {
+    assert!(has("Product safety rules must be observed.", "safety").is_none());
+    assert!(
+        has(
+            "Members shall be appointed for four years, renewable once.",
+            "sustainability"
+        )
+        .is_none()
+    );
+    let t = tags(
+        "It is prohibited to use an AI system that exploits the vulnerabilities of children to distort their behaviour.",
+    );
+    assert!(!t.iter().any(|(p, _)| p == "cybersecurity"), "{t:?}");
+    assert!(
+        has(
+            "Providers shall patch the vulnerabilities of their systems.",
+            "cybersecurity"
+        )
+        .is_some()
+    );
+    assert!(has("保险人应当按照约定开始承担保险责任。", "accountability").is_none());
+    assert!(has("提供者应当承担法律责任。", "accountability").is_some());
+    assert!(has("评审应当遵循公开、公平、公正原则。", "non_discrimination").is_none());
+    assert!(has("算法推荐不得实施不公平的差别待遇。", "non_discrimination").is_some());
+    assert!(has("施工单位应当设置安全防护设施。", "cybersecurity").is_none());
+}
+
+/// A clause about a divide names what the gap is in; it addresses infrastructure only if it
+/// also builds or invests.
+#[test]
+fn what_a_divide_is_in_is_not_built_unless_the_clause_builds_it() {
+    let t = tags("The AI divide is a gap in skills, in computing power and in access to data.");
+    assert!(t.iter().any(|(p, _)| p == "digital_divide"), "{t:?}");
+    assert!(!t.iter().any(|(p, _)| p == "infrastructure"), "{t:?}");
+    let t = tags(
+        "Governments should invest in computing power in rural and remote regions to close the AI divide.",
+    );
+    assert!(t.iter().any(|(p, _)| p == "digital_divide"), "{t:?}");
+    assert!(t.iter().any(|(p, _)| p == "infrastructure"), "{t:?}");
+    let t = tags("智能鸿沟体现在算力和数据资源上的差距。");
+    assert!(t.iter().any(|(p, _)| p == "digital_divide"), "{t:?}");
+    assert!(!t.iter().any(|(p, _)| p == "infrastructure"), "{t:?}");
+    assert!(!t.iter().any(|(p, _)| p == "data_resources"), "{t:?}");
+    let t = tags("应当加大偏远地区算力设施的投入，弥合数字鸿沟。");
+    assert!(t.iter().any(|(p, _)| p == "digital_divide"), "{t:?}");
+    assert!(t.iter().any(|(p, _)| p == "infrastructure"), "{t:?}");
+    // without a divide, computing power is infrastructure as before
+    assert!(has("国家应当统筹算力资源。", "infrastructure").is_some());
+}
+
+/// A term passes on a strength cue it contains (鼓励创新, "prohibited practices"), but not a cue
+/// that is part of another word inside it: 应 in 应用 or 应对 is not "shall".
+#[test]
+fn cues_inside_blocked_words_of_a_term_are_not_implied() {
+    assert_eq!(
+        has("鼓励开展人工智能创新应用。", "innovation"),
+        Some(Strength::Recommendation)
+    );
+    assert_eq!(
+        has(
+            "各国共同应对人工智能带来的全球性风险和挑战。",
+            "international_cooperation"
+        ),
+        Some(Strength::Mention)
+    );
+    assert_eq!(
+        has(
+            "各国应当共同应对人工智能带来的风险。",
+            "international_cooperation"
+        ),
+        Some(Strength::Obligation)
+    );
+    assert_eq!(
+        has(
+            "Regulators listed the prohibited practices.",
+            "misuse_prevention"
+        ),
+        Some(Strength::Obligation)
+    );
+}
