@@ -246,11 +246,6 @@ fn is_word_byte(b: u8) -> bool {
 /// Bytes of text matched in one automaton pass (whole clauses, so a little more).
 pub(crate) const BLOCK_BYTES: usize = 64 * 1024;
 
-/// Bytes of blocks matched one after the other before their clauses are evaluated, so that
-/// the automata and the rules' data each stay in the CPU caches for a while. Each block is
-/// still matched on its own: the matches do not depend on this size.
-pub(crate) const BATCH_BYTES: usize = 1024 * 1024;
-
 /// Unicode scalar values in UTF-8 `bytes`: the bytes that are not continuation bytes
 /// (`10xxxxxx`), counted eight at a time.
 pub(crate) fn count_chars(bytes: &[u8]) -> u64 {
@@ -320,23 +315,18 @@ impl Scanner<'_> {
             block.lower.clear();
             block.matches.clear();
             let mut end = pos;
-            while end < bytes.len() && end - pos < BATCH_BYTES {
-                let block_start = end;
-                while end < bytes.len() && end - block_start < BLOCK_BYTES {
-                    end = cutter.end_from(end);
-                    block.ends.push(end);
-                }
-                let from = block.lower.len();
-                block.lower.push_str(&text[block_start..end]);
-                block.lower[from..].make_ascii_lowercase();
-                let lower = &block.lower.as_bytes()[from..];
-                block
-                    .matches
-                    .extend(self.compiled.automaton.find_iter(lower).map(|m| {
-                        let at = block_start;
-                        (m.start() + at, m.end() + at, m.pattern().as_u32())
-                    }));
+            while end < bytes.len() && end - pos < BLOCK_BYTES {
+                end = cutter.end_from(end);
+                block.ends.push(end);
             }
+            block.lower.push_str(&text[pos..end]);
+            block.lower.make_ascii_lowercase();
+            block.matches.extend(
+                self.compiled
+                    .automaton
+                    .find_iter(block.lower.as_str())
+                    .map(|m| (m.start() + pos, m.end() + pos, m.pattern().as_u32())),
+            );
             let mut next = 0usize;
             let mut start = pos;
             for &cend in &block.ends {
