@@ -152,7 +152,7 @@ impl PairCache {
 }
 
 /// Words that make a run of capitalised words the name of a body or an instrument.
-const NAME_HEADS: &[&str] = &[
+pub(crate) const NAME_HEADS: &[&str] = &[
     "Act",
     "Agency",
     "Association",
@@ -448,9 +448,11 @@ impl Scanner<'_> {
         }
         // Terms that are words of a body's or an instrument's name ("the Committee on AI and
         // Human Rights", 数据安全工作组) name something; they do not state the principle.
+        // A name needs a head word, so a clause without one (most) is not read word by word.
         if s.terms
             .iter()
             .any(|&(start, _, _)| clause.as_bytes()[start].is_ascii_uppercase())
+            && self.compiled.name_heads.is_match(clause)
         {
             english_name_spans(clause, &mut s.excluded);
         }
