@@ -1,4 +1,5 @@
-//! Throughput of the lexicon tagger on mixed Chinese/English policy text and on adversarial
+//! Throughput of the lexicon tagger on mixed Chinese/English policy text (the dense gold
+//! passages and the sparser prose of the bundled corpus, see `inputs/mod.rs`) and on adversarial
 //! input (one long line, repeated keywords, no sentence breaks). Run with
 //! `cargo bench -p concord-tagger --bench tagger`.
 
@@ -14,36 +15,13 @@ fn taxonomy() -> Taxonomy {
     toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-/// About `bytes` of mixed text built from the development gold passages (real policy style,
-/// half Chinese, half English), one passage per line.
-fn mixed_text(bytes: usize) -> String {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../data/eval/tagger-gold-dev.jsonl"
-    );
-    let passages: Vec<String> = std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["text"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        })
-        .collect();
-    let mut out = String::with_capacity(bytes + 1024);
-    let mut i = 0;
-    while out.len() < bytes {
-        out.push_str(&concord_text::normalize(&passages[i % passages.len()]));
-        out.push('\n');
-        i += 1;
-    }
-    out
-}
+#[path = "inputs/mod.rs"]
+mod inputs;
 
 fn bench(c: &mut Criterion) {
     let tagger = Tagger::new(&taxonomy()).unwrap();
-    let mixed = mixed_text(8 << 20);
+    let mixed = inputs::dense(8 << 20);
+    let corpus = inputs::corpus(8 << 20);
     let adversarial_keywords =
         "privacy 安全 transparency 个人信息 shall 应当 ".repeat((8 << 20) / 60);
     let adversarial_plain = "x".repeat(8 << 20);
@@ -51,6 +29,7 @@ fn bench(c: &mut Criterion) {
     g.sample_size(10);
     for (name, text) in [
         ("mixed_zh_en", &mixed),
+        ("corpus_prose", &corpus),
         ("one_line_repeated_keywords", &adversarial_keywords),
         ("one_line_no_keywords", &adversarial_plain),
     ] {

@@ -54,6 +54,8 @@ pub(crate) struct Pattern {
 
 pub(crate) struct Compiled {
     pub automaton: AhoCorasick,
+    /// The head words of names ([`crate::scan::NAME_HEADS`]), to skip clauses without one.
+    pub name_heads: AhoCorasick,
     pub patterns: Vec<Pattern>,
     /// The automaton's pattern strings (lowercased, last English word cut to its stem prefix).
     #[cfg_attr(not(test), allow(dead_code))]
@@ -335,8 +337,11 @@ pub(crate) fn compile(taxonomy: &Taxonomy) -> Result<Compiled, TaggerError> {
         .kind(Some(AhoCorasickKind::ContiguousNFA))
         .build(&b.patterns)
         .map_err(|e| TaggerError::Automaton(e.to_string()))?;
+    let name_heads = AhoCorasick::new(crate::scan::NAME_HEADS)
+        .map_err(|e| TaggerError::Automaton(e.to_string()))?;
     Ok(Compiled {
         automaton,
+        name_heads,
         patterns: b.meta,
         texts: b.patterns,
         closed,

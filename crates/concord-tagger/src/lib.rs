@@ -19,10 +19,10 @@
 //! ## Quality and speed
 //! On the bundled gold sets (`data/eval/`, see docs/benchmarks.md for the commands): macro-F1
 //! 0.901 on the development set the rules were tuned on (0.90 target reached, only just), 0.682
-//! on the held-out set; expect the latter on unseen text. Throughput on dense mixed
-//! Chinese/English text was 61 MiB/s per core on an idle machine before the switch to a
-//! contiguous NFA, which measured about 30% faster side by side under load; the 100 MB/s target
-//! is not met.
+//! on the held-out set; expect the latter on unseen text. Throughput on mixed Chinese/English
+//! text was about 60–66 MiB/s per core on an idle machine; later engine work cut the
+//! instructions per byte by 15%. The 100 MB/s target is not met: the Aho-Corasick pass alone is
+//! about 60% of the work (docs/benchmarks.md).
 //! * [`Crosswalk`] — relabels tags in another scheme through the taxonomy's crosswalks.
 //! * [`eval`] — precision/recall/F1, macro and micro F1 and Cohen's kappa against a gold file.
 //! * [`llm`] — an optional backend that asks an OpenAI-compatible chat endpoint to label the
@@ -213,16 +213,14 @@ impl Tagger {
         text: &'t str,
     ) -> impl Iterator<Item = (usize, usize, u64, u64)> + 't {
         let max = self.options.max_clause_bytes.max(16);
+        let mut cutter = scan::Cutter::new(text.as_bytes(), max);
         let (mut pos, mut chars) = (0usize, 0u64);
         std::iter::from_fn(move || {
             if pos >= text.len() {
                 return None;
             }
-            let end = scan::clause_end(text.as_bytes(), pos, max);
-            let n = text.as_bytes()[pos..end]
-                .iter()
-                .filter(|b| (*b & 0xC0) != 0x80)
-                .count() as u64;
+            let end = cutter.end_from(pos);
+            let n = scan::count_chars(&text.as_bytes()[pos..end]);
             let item = (pos, end, chars, chars + n);
             pos = end;
             chars += n;
@@ -339,6 +337,20 @@ struct PrincipleAgg {
     miss: f64,
     strength: Option<Strength>,
     evidence: Vec<Evidence>,
+    /// Index of the evidence passage the next better one replaces, once all slots are full.
+    worst: Option<usize>,
+}
+
+/// Order of evidence passages, best first: the strongest, then the most confident (ties keep
+/// the earliest).
+fn evidence_key(
+    strength: Option<Strength>,
+    confidence: Option<f32>,
+) -> (Strength, std::cmp::Reverse<u32>) {
+    (
+        strength.unwrap_or(Strength::Mention),
+        std::cmp::Reverse((confidence.unwrap_or(0.0) * 100.0) as u32),
+    )
 }
 
 struct Aggregate {
@@ -356,6 +368,7 @@ impl Aggregate {
                     miss: 1.0,
                     strength: None,
                     evidence: vec![],
+                    worst: None,
                 })
                 .collect(),
             max_evidence: max_evidence.max(1),
@@ -370,32 +383,37 @@ impl Aggregate {
             a.passages = a.passages.saturating_add(1);
             a.miss *= 1.0 - f64::from(conf);
             a.strength = Some(a.strength.map_or(p.strength, |s| s.min(p.strength)));
+            let confidence = round2(conf);
+            let key = evidence_key(Some(p.strength), Some(confidence));
+            let slot = if a.evidence.len() < self.max_evidence {
+                None
+            } else {
+                // The worst kept passage is remembered until it is replaced.
+                let worst = *a.worst.get_or_insert_with(|| {
+                    a.evidence
+                        .iter()
+                        .enumerate()
+                        .max_by_key(|(_, e)| evidence_key(e.strength, e.confidence))
+                        .map_or(0, |(j, _)| j)
+                });
+                let w = &a.evidence[worst];
+                if key >= evidence_key(w.strength, w.confidence) {
+                    continue;
+                }
+                a.worst = None;
+                Some(worst)
+            };
             let ev = Evidence {
                 section: section.map(|s| s.ordinal),
                 start: u32::try_from(p.start_char).ok(),
                 end: u32::try_from(p.end_char).ok(),
                 locator: section.and_then(|s| s.number.clone()),
                 strength: Some(p.strength),
-                confidence: Some(round2(conf)),
+                confidence: Some(confidence),
             };
-            // Keep the strongest, then most confident, then earliest passages.
-            let key = |e: &Evidence| {
-                (
-                    e.strength.unwrap_or(Strength::Mention),
-                    std::cmp::Reverse((e.confidence.unwrap_or(0.0) * 100.0) as u32),
-                )
-            };
-            if a.evidence.len() < self.max_evidence {
-                a.evidence.push(ev);
-            } else if let Some(worst) = a
-                .evidence
-                .iter()
-                .enumerate()
-                .max_by_key(|(_, e)| key(e))
-                .map(|(j, _)| j)
-                && key(&ev) < key(&a.evidence[worst])
-            {
-                a.evidence[worst] = ev;
+            match slot {
+                Some(j) => a.evidence[j] = ev,
+                None => a.evidence.push(ev),
             }
         }
     }

@@ -28,55 +28,98 @@ pub struct Passage<'a> {
     pub(crate) terms: &'a [(usize, usize, u32)],
 }
 
-/// Bytes at which a clause may end: `\n ; ! ?`, `.` (if white space follows) and the first
-/// byte of 。 (E3) and of the full-width ！ ； ？ (EF). Everything else is skipped with one table
-/// look-up per byte, which is what keeps clause cutting cheap next to the automaton.
-static STOP: [bool; 256] = {
-    let mut t = [false; 256];
-    t[b'\n' as usize] = true;
-    t[b';' as usize] = true;
-    t[b'!' as usize] = true;
-    t[b'?' as usize] = true;
-    t[b'.' as usize] = true;
-    t[0xE3] = true;
-    t[0xEF] = true;
-    t
-};
+/// Cuts a text into clauses, one after the other.
+///
+/// A clause may end at `\n ; ! ?`, at `.` if white space follows, and at 。 (E3 80 82) and the
+/// full-width ！ ； ？ (EF BC ..). The candidates are found with three vectorised byte searches
+/// (memchr) rather than by looking at every byte, which made clause cutting a tenth of the
+/// scan. Each search's next candidate is kept from one clause to the next, so every byte is
+/// searched once per search whatever the clauses' lengths.
+pub(crate) struct Cutter<'b> {
+    bytes: &'b [u8],
+    max_len: usize,
+    /// Next candidate of each search at or after the last position it was asked for, or the
+    /// text's length if there is none.
+    next: [usize; 3],
+}
 
-/// End (exclusive) of the clause starting at `from`.
-pub(crate) fn clause_end(bytes: &[u8], from: usize, max_len: usize) -> usize {
-    let len = bytes.len();
-    let limit = len.min(from.saturating_add(max_len));
-    let mut i = from;
-    while i < limit {
-        let b = bytes[i];
-        if STOP[b as usize] {
-            match b {
-                b'\n' | b';' | b'!' | b'?' => return i + 1,
-                b'.' if i + 1 >= len || bytes[i + 1].is_ascii_whitespace() => return i + 1,
+impl<'b> Cutter<'b> {
+    pub(crate) fn new(bytes: &'b [u8], max_len: usize) -> Self {
+        let mut c = Cutter {
+            bytes,
+            max_len,
+            next: [0; 3],
+        };
+        for k in 0..3 {
+            c.next[k] = c.find(k, 0);
+        }
+        c
+    }
+
+    fn find(&self, searcher: usize, at: usize) -> usize {
+        let rest = &self.bytes[at.min(self.bytes.len())..];
+        let found = match searcher {
+            0 => memchr::memchr3(b'\n', b';', b'.', rest),
+            1 => memchr::memchr3(b'!', b'?', 0xE3, rest),
+            _ => memchr::memchr(0xEF, rest),
+        };
+        found.map_or(self.bytes.len(), |k| at + k)
+    }
+
+    /// End (exclusive) of the clause starting at `from`; `from` must not go back.
+    pub(crate) fn end_from(&mut self, from: usize) -> usize {
+        let bytes = self.bytes;
+        let len = bytes.len();
+        let limit = len.min(from.saturating_add(self.max_len));
+        for k in 0..3 {
+            if self.next[k] < from {
+                self.next[k] = self.find(k, from);
+            }
+        }
+        loop {
+            let (k, j) = self
+                .next
+                .iter()
+                .copied()
+                .enumerate()
+                .min_by_key(|&(_, j)| j)
+                .unwrap_or((0, len));
+            if j >= limit {
+                break;
+            }
+            self.next[k] = self.find(k, j + 1);
+            match bytes[j] {
+                b'\n' | b';' | b'!' | b'?' => return j + 1,
+                b'.' if j + 1 >= len || bytes[j + 1].is_ascii_whitespace() => return j + 1,
                 // 。 and the full-width ！ ； ？ of text that was not normalised
-                0xE3 if bytes.get(i + 1..i + 3) == Some(&[0x80, 0x82]) => return i + 3,
-                0xEF if matches!(bytes.get(i + 1..i + 3), Some([0xBC, 0x81 | 0x9B | 0x9F])) => {
-                    return i + 3;
+                0xE3 if bytes.get(j + 1..j + 3) == Some(&[0x80, 0x82]) => return j + 3,
+                0xEF if matches!(bytes.get(j + 1..j + 3), Some([0xBC, 0x81 | 0x9B | 0x9F])) => {
+                    return j + 3;
                 }
                 _ => {}
             }
         }
-        i += 1;
+        if limit >= len {
+            return len;
+        }
+        // Too long: cut at the last space in the final stretch, else at a character boundary.
+        let floor = limit.saturating_sub(64).max(from + 1);
+        if let Some(sp) = (floor..limit).rev().find(|&j| bytes[j] == b' ') {
+            return sp + 1;
+        }
+        let mut j = limit;
+        while j > from + 1 && (bytes[j] & 0xC0) == 0x80 {
+            j -= 1;
+        }
+        j
     }
-    if limit >= len {
-        return len;
-    }
-    // Too long: cut at the last space in the final stretch, else at a character boundary.
-    let floor = limit.saturating_sub(64).max(from + 1);
-    if let Some(sp) = (floor..limit).rev().find(|&j| bytes[j] == b' ') {
-        return sp + 1;
-    }
-    let mut j = limit;
-    while j > from + 1 && (bytes[j] & 0xC0) == 0x80 {
-        j -= 1;
-    }
-    j
+}
+
+/// End (exclusive) of the clause starting at `from` (a [`Cutter`] for one clause).
+#[cfg(test)]
+pub(crate) fn clause_end(bytes: &[u8], from: usize, max_len: usize) -> usize {
+    let mut c = Cutter::new(bytes, max_len);
+    c.end_from(from)
 }
 
 /// Memo of "do these two Chinese characters form a dictionary word": a direct-mapped cache,
@@ -109,7 +152,7 @@ impl PairCache {
 }
 
 /// Words that make a run of capitalised words the name of a body or an instrument.
-const NAME_HEADS: &[&str] = &[
+pub(crate) const NAME_HEADS: &[&str] = &[
     "Act",
     "Agency",
     "Association",
@@ -203,6 +246,23 @@ fn is_word_byte(b: u8) -> bool {
 /// Bytes of text matched in one automaton pass (whole clauses, so a little more).
 pub(crate) const BLOCK_BYTES: usize = 64 * 1024;
 
+/// Unicode scalar values in UTF-8 `bytes`: the bytes that are not continuation bytes
+/// (`10xxxxxx`), counted eight at a time.
+pub(crate) fn count_chars(bytes: &[u8]) -> u64 {
+    let mut chunks = bytes.chunks_exact(8);
+    let mut n = 0u64;
+    for c in &mut chunks {
+        let w = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
+        let continuation = w & !(w << 1) & 0x8080_8080_8080_8080;
+        n += 8 - u64::from(continuation.count_ones());
+    }
+    n + chunks
+        .remainder()
+        .iter()
+        .filter(|&&b| (b & 0xC0) != 0x80)
+        .count() as u64
+}
+
 /// A block of clauses: their ends, the block lowercased (ASCII only, so byte offsets are
 /// unchanged; the automaton's patterns are lowercase, which is faster than case-insensitive
 /// matching), and its matches as (start, end, pattern) with absolute offsets.
@@ -246,19 +306,21 @@ impl Scanner<'_> {
         let bytes = text.as_bytes();
         let mut scratch = Scratch::default();
         let mut block = Block::default();
+        let mut cutter = Cutter::new(bytes, self.max_clause_bytes);
         let mut pos = 0usize;
-        let mut chars = 0u64;
+        // Characters are counted only up to the passages: `chars` is the count before `counted`.
+        let (mut counted, mut chars) = (0usize, 0u64);
         while pos < bytes.len() {
             block.ends.clear();
+            block.lower.clear();
+            block.matches.clear();
             let mut end = pos;
             while end < bytes.len() && end - pos < BLOCK_BYTES {
-                end = clause_end(bytes, end, self.max_clause_bytes);
+                end = cutter.end_from(end);
                 block.ends.push(end);
             }
-            block.lower.clear();
             block.lower.push_str(&text[pos..end]);
             block.lower.make_ascii_lowercase();
-            block.matches.clear();
             block.matches.extend(
                 self.compiled
                     .automaton
@@ -272,29 +334,26 @@ impl Scanner<'_> {
                 while next < block.matches.len() && block.matches[next].0 < cend {
                     next += 1;
                 }
-                let clause = &text[start..cend];
-                let lower = &block.lower[start - pos..cend - pos];
-                let n_chars = clause.bytes().filter(|b| (b & 0xC0) != 0x80).count() as u64;
-                if first < next
-                    && let Some(strength) = self.clause(
-                        clause,
-                        lower,
-                        start,
-                        &block.matches[first..next],
-                        &mut scratch,
-                    )
-                {
-                    emit(Passage {
-                        start,
-                        end: cend,
-                        start_char: chars,
-                        end_char: chars + n_chars,
-                        strength,
-                        hits: &scratch.conf,
-                        terms: &scratch.kept,
-                    });
+                if first < next {
+                    let clause = &text[start..cend];
+                    let lower = &block.lower[start - pos..cend - pos];
+                    let found = &block.matches[first..next];
+                    if let Some(strength) = self.clause(clause, lower, start, found, &mut scratch) {
+                        chars += count_chars(&bytes[counted..start]);
+                        let n_chars = count_chars(clause.as_bytes());
+                        emit(Passage {
+                            start,
+                            end: cend,
+                            start_char: chars,
+                            end_char: chars + n_chars,
+                            strength,
+                            hits: &scratch.conf,
+                            terms: &scratch.kept,
+                        });
+                        chars += n_chars;
+                        counted = cend;
+                    }
                 }
-                chars += n_chars;
                 start = cend;
             }
             pos = end;
@@ -391,9 +450,11 @@ impl Scanner<'_> {
         }
         // Terms that are words of a body's or an instrument's name ("the Committee on AI and
         // Human Rights", 数据安全工作组) name something; they do not state the principle.
+        // A name needs a head word, so a clause without one (most) is not read word by word.
         if s.terms
             .iter()
             .any(|&(start, _, _)| clause.as_bytes()[start].is_ascii_uppercase())
+            && self.compiled.name_heads.is_match(clause)
         {
             english_name_spans(clause, &mut s.excluded);
         }
@@ -599,7 +660,7 @@ mod tests {
         );
     }
 
-    /// The clause cutter before the stop-byte table: one `match` per byte.
+    /// The clause cutter before the byte searches: one `match` per byte.
     fn clause_end_reference(bytes: &[u8], from: usize, max_len: usize) -> usize {
         let len = bytes.len();
         let limit = len.min(from.saturating_add(max_len));
@@ -637,10 +698,12 @@ mod tests {
             max in 16usize..200,
         ) {
             let b = text.as_bytes();
+            let mut cutter = Cutter::new(b, max);
             let mut pos = 0;
             while pos < b.len() {
                 let want = clause_end_reference(b, pos, max);
                 proptest::prop_assert_eq!(clause_end(b, pos, max), want);
+                proptest::prop_assert_eq!(cutter.end_from(pos), want);
                 pos = want;
             }
         }
@@ -657,6 +720,16 @@ mod tests {
                 proptest::prop_assert_eq!(cache.get_or(a, b, || truth(a, b)), truth(a, b));
             }
         }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn chars_are_counted_like_std(text in "[a-z 安全é\u{1F600}]{0,80}", from in 0usize..8) {
+            let from = text.char_indices().map(|(i, _)| i).nth(from).unwrap_or(0);
+            let text = &text[from..];
+            proptest::prop_assert_eq!(count_chars(text.as_bytes()), text.chars().count() as u64);
+        }
+
     }
 
     #[test]
