@@ -164,9 +164,13 @@ impl Highlighter {
     }
 }
 
-/// `text[start..end]` as HTML with `hits` (byte ranges inside it) in `<b>`.
+/// `text[start..end]` as HTML with `hits` (byte ranges inside it) in `<b>`, with `…` where text
+/// was cut off.
 fn render(text: &str, start: usize, end: usize, hits: &[(usize, usize)]) -> String {
-    let mut out = String::with_capacity(end - start + hits.len() * 7);
+    let mut out = String::with_capacity(end - start + hits.len() * 7 + 6);
+    if start > 0 {
+        out.push('…');
+    }
     let mut at = start;
     for &(s, e) in hits {
         escape_into(&mut out, &text[at..s]);
@@ -176,7 +180,11 @@ fn render(text: &str, start: usize, end: usize, hits: &[(usize, usize)]) -> Stri
         at = e;
     }
     escape_into(&mut out, &text[at..end]);
-    out.trim().to_owned()
+    let mut out = out.trim().to_owned();
+    if end < text.len() {
+        out.push('…');
+    }
+    out
 }
 
 fn escape_into(out: &mut String, s: &str) {
@@ -226,7 +234,7 @@ mod tests {
         let text = format!("{filler}提供者应当保障网络安全和数据安全。{filler}");
         let s = h(&["安全"]).snippet(&text).unwrap();
         assert!(s.contains("网络<b>安全</b>和数据<b>安全</b>"), "{s}");
-        assert!(s.chars().count() <= MAX_CHARS + 14, "{s}");
+        assert!(s.chars().count() <= MAX_CHARS + 2 * 7 + 2, "{s}");
         assert!(
             !text.starts_with(s.as_str()),
             "starts near the match, not at the top"
