@@ -6,7 +6,9 @@
 //! limit of the same client IP and username ([`crate::auth`]): the form cannot be used to guess
 //! more passwords than the sign-in page allows. The new argon2id hash is written together with
 //! an audit record (`user.password`, `"self": true`) by
-//! [`concord_store::UserAdminStore::change_user_audited`], which also ends **every** session
+//! [`concord_store::UserAdminStore::change_user_audited`] — only over the hash the current
+//! password was checked against, so an administrator's reset in between wins — which ends
+//! **every** session
 //! of the account — other browsers, and a session an attacker may hold. The browser that made
 //! the change gets a fresh session at once (a new cookie), so it stays signed in.
 
@@ -162,7 +164,8 @@ async fn change(
             return Err(Denied::SignIn(next_path(lang)));
         };
         let (current, new) = (f.current.clone(), f.new.clone());
-        let hash = creds.password_hash;
+        let old_hash = creds.password_hash;
+        let hash = old_hash.clone();
         // Both argon2 runs on the blocking pool: verify the current password, hash the new one.
         let new_hash = tokio::task::spawn_blocking(move || {
             if current.len() > auth::MAX_PASSWORD_BYTES || !auth::verify_password(&current, &hash) {
@@ -188,11 +191,17 @@ async fn change(
         let outcome = s
             .store
             .user_admin()
-            .change_user_audited(&username, &UserChange::Password(new_hash), &audit)
+            .change_user_audited(
+                &username,
+                // Only over the hash the current password was checked against: a reset by an
+                // administrator in the meantime (which ended this session) is not overwritten.
+                &UserChange::ReplacePassword { old_hash, new_hash },
+                &audit,
+            )
             .await
             .map_err(ApiError::from)?;
         let UserChangeOutcome::Done(user) = outcome else {
-            // The account went away meanwhile.
+            // The account went away or its password changed meanwhile.
             return Err(Denied::SignIn(next_path(lang)));
         };
         tracing::info!(user = %username, "password changed; sessions ended");
