@@ -1,5 +1,7 @@
 // The editor's journey in Debian's headless Chromium: sign in from a document's edit link,
-// edit the document's titles, see the change on the page (English and Chinese), sign out.
+// edit the document's titles, see the change on the page (English and Chinese), change the
+// password from the header's link (Chinese), sign out, then sign in again: the old password
+// is refused, the new one works.
 //
 // Usage: node editor.mjs BASE_URL SCREENSHOT_DIR DOC_ID USERNAME PASSWORD
 // The pages use no JavaScript: every step is a link or a form submitted by a click, as a user
@@ -21,6 +23,7 @@ const axeSource = readFileSync(new URL('./node_modules/axe-core/axe.min.js', imp
 const origin = new URL(base).origin;
 const TITLE_EN = 'Title edited in Chromium';
 const TITLE_ZH = '在浏览器中编辑的标题';
+const NEW_PASSWORD = `${password}-changed`;
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -91,6 +94,21 @@ try {
   expect('saved-zh', (await page.locator('#signout').innerText()) === '退出登录', 'the sign-out button is not in Chinese');
   await step('saved-zh');
 
+  // Change the password from the header's link (still in Chinese): the browser stays signed in.
+  await page.click('#password-link');
+  await page.waitForURL(/\/account\/password\?lang=zh$/);
+  await page.fill('#current-password', password);
+  await page.fill('#new-password', NEW_PASSWORD);
+  await page.fill('#confirm-password', NEW_PASSWORD);
+  await step('password-form', { axe: true });
+  await page.click('#change-password');
+  await page.waitForURL(/\/account\/password\?lang=zh&changed=1$/);
+  const notice = await page.locator('#notice').innerText();
+  expect('password-changed', notice.includes('密码已修改'), `the notice says ${JSON.stringify(notice)}`);
+  const still = await page.locator('#account .user').innerText();
+  expect('password-changed', still === username, `after the change the header names ${JSON.stringify(still)}`);
+  await step('password-changed', { axe: true });
+
   // Sign out from the header: back to anonymous, and the form asks for sign-in again.
   await page.click('#signout');
   await page.waitForURL(/\/\?lang=zh$/);
@@ -99,6 +117,22 @@ try {
   await step('signed-out');
   await page.goto(`${base}/documents/${docId}/edit?lang=en`);
   expect('signed-out', /\/login/.test(page.url()), `the form opened without a session: ${page.url()}`);
+
+  // The old password no longer signs in; the new one does, back to the form.
+  await page.fill('#username', username);
+  await page.fill('#password', password);
+  await page.click('#signin');
+  await page.waitForLoadState();
+  expect('old-password', await page.locator('.error').isVisible(), 'no error for the old password');
+  expect('old-password', (await page.locator('#signout').count()) === 0, 'signed in with the old password');
+  await step('old-password');
+  await page.fill('#username', username);
+  await page.fill('#password', NEW_PASSWORD);
+  await page.click('#signin');
+  await page.waitForURL(new RegExp(`/documents/${docId}/edit`));
+  const again = await page.locator('#account .user').innerText();
+  expect('new-password', again === username, `signed in again as ${JSON.stringify(again)}`);
+  await step('new-password');
 } catch (e) {
   fail('run', String(e && e.stack || e));
 } finally {

@@ -1,8 +1,10 @@
 //! The editor's journey in real headless Chromium (Debian's package), driven by
 //! `tests/browser/editor.mjs` (playwright-core + axe-core from npm; `npm ci --prefix
 //! tests/browser`): sign in from a document's edit link, edit its titles, see the change in
-//! both languages, sign out from the header. The account comes from the real `concord user add`;
-//! afterwards the store must hold exactly one new version and its audit record. Screenshots of
+//! both languages, change the password from the header's link, sign out from the header, sign
+//! in again (the old password refused, the new one accepted). The account comes from the real
+//! `concord user add`; afterwards the store must hold exactly one new version and the audit
+//! records of the edit and the password change. Screenshots of
 //! every step are kept in `target/tmp/screenshots/` as test artefacts.
 
 mod common;
@@ -111,7 +113,17 @@ async fn editor_signs_in_edits_and_signs_out_in_headless_chromium() {
         .collect();
     assert_eq!(
         steps,
-        ["sign-in", "form", "saved", "saved-zh", "signed-out"],
+        [
+            "sign-in",
+            "form",
+            "saved",
+            "saved-zh",
+            "password-form",
+            "password-changed",
+            "signed-out",
+            "old-password",
+            "new-password"
+        ],
         "{report}"
     );
     for s in v["steps"].as_array().unwrap() {
@@ -144,4 +156,13 @@ async fn editor_signs_in_edits_and_signs_out_in_headless_chromium() {
     assert_eq!(updates.len(), 1, "{audit}");
     assert_eq!(updates[0]["username"], "editor");
     assert_eq!(updates[0]["target_id"], "browser_doc");
+    let changes: Vec<&Value> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "user.password")
+        .collect();
+    assert_eq!(changes.len(), 1, "{audit}");
+    assert_eq!(changes[0]["username"], "editor");
+    assert_eq!(changes[0]["summary"]["self"], true);
 }

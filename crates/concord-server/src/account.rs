@@ -33,6 +33,7 @@ fn signed_in(lang: Lang, session: &Session) -> String {
         span id="account" {
             span class="user" title=(lang.t("auth.signed_in_as")) { (user.username) }
             span class="muted" { "(" (lang.t(auth::role_key(user.role))) ")" }
+            a href={ "/account/password?lang=" (lang.code()) } id="password-link" { (lang.t("account.password_link")) }
             @if user.role >= Role::Admin {
                 a href={ "/admin/users?lang=" (lang.code()) } { (lang.t("users.title")) }
             }

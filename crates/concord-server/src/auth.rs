@@ -33,7 +33,7 @@ use axum::{
     response::{Html, IntoResponse, Redirect, Response},
     routing::get,
 };
-use concord_store::{NewSession, Role, Session};
+use concord_store::{NewSession, Role, Session, User};
 use maud::{Markup, html};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -95,7 +95,7 @@ impl AuthSettings {
     }
 
     /// Counts one attempt for (ip, username); `false` when the limit is already reached.
-    fn allow_attempt(&self, ip: IpAddr, username: &str) -> bool {
+    pub(crate) fn allow_attempt(&self, ip: IpAddr, username: &str) -> bool {
         let now = Instant::now();
         let mut map = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
         if map.len() > 10_000 {
@@ -113,7 +113,7 @@ impl AuthSettings {
         true
     }
 
-    fn clear_attempts(&self, ip: IpAddr, username: &str) {
+    pub(crate) fn clear_attempts(&self, ip: IpAddr, username: &str) {
         let mut map = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
         map.remove(&(ip, username.to_lowercase()));
     }
@@ -427,6 +427,7 @@ async fn login_page(
             h1 { (lang.t("auth.signin")) }
             p { (lang.t("auth.signed_in_as")) " " strong { (session.user.username) } " (" (lang.t(role_key(session.user.role))) ")" }
             ul {
+                li { a href={ "/account/password?lang=" (lang.code()) } { (lang.t("account.password_title")) } }
                 @if session.user.role >= Role::Editor {
                     li { a href={ "/documents/new?lang=" (lang.code()) } { (lang.t("edit.new")) } }
                 }
@@ -532,6 +533,25 @@ async fn login(
         ));
     };
     s.auth.clear_attempts(ip, &username);
+    let session_cookie = start_session(&s, &user).await?;
+    tracing::info!(user = %user.username, %ip, "signed in");
+    let mut resp = Redirect::to(&next).into_response();
+    resp.headers_mut()
+        .append(header::SET_COOKIE, session_cookie);
+    let clear_login = format!(
+        "{LOGIN_CSRF_COOKIE}=; {}",
+        s.auth.cookie_attributes("/login", 0, "Strict")
+    );
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&clear_login).map_err(|e| ApiError::Internal(e.to_string()))?,
+    );
+    Ok(resp)
+}
+
+/// Starts a new session for `user` (after sign-in or a password change); returns the
+/// `Set-Cookie` value that carries its token.
+pub(crate) async fn start_session(s: &AppState, user: &User) -> Result<HeaderValue, ApiError> {
     let token = random_hex(32);
     let now = unix_now();
     let accounts = s.store.accounts();
@@ -545,24 +565,12 @@ async fn login(
             csrf_secret: random_hex(32),
         })
         .await?;
-    tracing::info!(user = %user.username, %ip, "signed in");
-    let mut resp = Redirect::to(&next).into_response();
-    let session_cookie = format!(
+    let cookie = format!(
         "{}={token}; {}",
         s.auth.session_cookie(),
         s.auth.cookie_attributes("/", s.auth.session_seconds, "Lax")
     );
-    let clear_login = format!(
-        "{LOGIN_CSRF_COOKIE}=; {}",
-        s.auth.cookie_attributes("/login", 0, "Strict")
-    );
-    for c in [session_cookie, clear_login] {
-        resp.headers_mut().append(
-            header::SET_COOKIE,
-            HeaderValue::from_str(&c).map_err(|e| ApiError::Internal(e.to_string()))?,
-        );
-    }
-    Ok(resp)
+    HeaderValue::from_str(&cookie).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 #[derive(Debug, Default, Deserialize)]

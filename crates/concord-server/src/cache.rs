@@ -109,36 +109,40 @@ impl ResponseCache {
     }
 }
 
-/// (key, generation, made at, value)
-type Slot<T> = (&'static str, u64, Instant, Arc<T>);
-
-/// One small value per key (e.g. the principle labels per language), valid for a generation
-/// and at most the time-to-live, like [`ResponseCache`] entries.
-pub struct ValueCache<T> {
-    inner: Mutex<Vec<Slot<T>>>,
-    ttl: Duration,
+/// Values derived from a stored input, per language, each kept with the input's stamp (e.g.
+/// principle labels with the taxonomy's `updated_at`): valid exactly while the stamp the store
+/// reports is the same, so no time-to-live is needed and it stays on when the response cache
+/// is off.
+pub struct StampedCache<T> {
+    inner: Mutex<Vec<Stamped<T>>>,
 }
 
-impl<T> ValueCache<T> {
-    pub fn new(ttl: Duration) -> ValueCache<T> {
-        ValueCache {
+/// (key, stamp of the input, value)
+type Stamped<T> = (&'static str, Option<String>, Arc<T>);
+
+impl<T> Default for StampedCache<T> {
+    fn default() -> Self {
+        StampedCache {
             inner: Mutex::new(vec![]),
-            ttl,
         }
     }
+}
 
-    pub fn get(&self, key: &str, generation: u64) -> Option<Arc<T>> {
+impl<T> StampedCache<T> {
+    /// The value kept under `key` if it was made at `stamp`.
+    pub fn get(&self, key: &str, stamp: Option<&str>) -> Option<Arc<T>> {
         let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         inner
             .iter()
-            .find(|(k, g, at, _)| *k == key && *g == generation && at.elapsed() < self.ttl)
-            .map(|(_, _, _, v)| v.clone())
+            .find(|(k, s, _)| *k == key && s.as_deref() == stamp)
+            .map(|(_, _, v)| v.clone())
     }
 
-    pub fn put(&self, key: &'static str, generation: u64, value: Arc<T>) {
+    /// Keeps `value` under `key` as made at `stamp` (replacing what was kept under `key`).
+    pub fn put(&self, key: &'static str, stamp: Option<String>, value: Arc<T>) {
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        inner.retain(|(k, _, _, _)| *k != key);
-        inner.push((key, generation, Instant::now(), value));
+        inner.retain(|(k, _, _)| *k != key);
+        inner.push((key, stamp, value));
     }
 }
 
@@ -148,8 +152,8 @@ pub struct Caches {
     pub search: ResponseCache,
     /// Anonymous `GET /documents/{id}` pages by (language, id).
     pub pages: ResponseCache,
-    /// Principle id → label, per language.
-    pub labels: ValueCache<HashMap<String, String>>,
+    /// Principle id → label, per language, by the taxonomy's stamp (always on).
+    pub labels: StampedCache<HashMap<String, String>>,
 }
 
 impl Caches {
@@ -159,7 +163,7 @@ impl Caches {
             return Caches {
                 search: ResponseCache::disabled(),
                 pages: ResponseCache::disabled(),
-                labels: ValueCache::new(Duration::ZERO),
+                labels: StampedCache::default(),
             };
         }
         let bytes = mib * 1024 * 1024;
@@ -167,7 +171,7 @@ impl Caches {
         Caches {
             search: ResponseCache::new(4096, bytes / 4, ttl),
             pages: ResponseCache::new(16_384, bytes - bytes / 4, ttl),
-            labels: ValueCache::new(ttl),
+            labels: StampedCache::default(),
         }
     }
 }
@@ -211,10 +215,15 @@ mod tests {
         expired.put("x".into(), 0, Bytes::from_static(b"x"));
         std::thread::sleep(Duration::from_millis(2));
         assert!(expired.get("x", 0).is_none());
-        let labels = ValueCache::new(Duration::from_secs(60));
-        labels.put("en", 3, Arc::new(1));
-        assert_eq!(labels.get("en", 3).as_deref(), Some(&1));
-        assert!(labels.get("en", 4).is_none() && labels.get("zh", 3).is_none());
+        let labels = StampedCache::default();
+        labels.put("en", Some("t1".into()), Arc::new(1));
+        labels.put("zh", None, Arc::new(2));
+        assert_eq!(labels.get("en", Some("t1")).as_deref(), Some(&1));
+        assert!(labels.get("en", Some("t2")).is_none() && labels.get("en", None).is_none());
+        assert_eq!(labels.get("zh", None).as_deref(), Some(&2));
+        labels.put("en", Some("t2".into()), Arc::new(3));
+        assert!(labels.get("en", Some("t1")).is_none(), "one value per key");
+        assert_eq!(labels.get("en", Some("t2")).as_deref(), Some(&3));
         let off = ResponseCache::disabled();
         off.put("x".into(), 0, Bytes::from_static(b"x"));
         assert!(off.get("x", 0).is_none());

@@ -52,6 +52,7 @@ mod i18n;
 mod log;
 mod pages;
 pub mod participate;
+mod password;
 pub mod pow;
 mod users;
 pub mod witness;
@@ -296,6 +297,7 @@ pub fn router(state: AppState) -> Router {
         .merge(participate::routes())
         .merge(auth::routes())
         .merge(users::routes())
+        .merge(password::routes())
         .merge(editor::routes(state.auth.max_upload_bytes))
         .merge(log::router())
         .merge(commitments::routes(state.auth.max_upload_bytes))
@@ -615,16 +617,34 @@ fn page_lang(p: &PageParams, headers: &axum::http::HeaderMap) -> i18n::Lang {
 /// Principle id → its label in `lang` (from the `concord` taxonomy; other ids as they are).
 /// Kept in [`cache::Caches::labels`]: parsing the taxonomy (some 60 KB with its lexicons) on
 /// every page view cost more than rendering the page.
+/// The id → label map of the `concord` taxonomy's principles in `lang`, for pages that need
+/// it (one cheap query for the taxonomy's stamp; see [`principle_labels_at`]).
 async fn principle_labels(
     s: &AppState,
     lang: i18n::Lang,
 ) -> Result<Arc<HashMap<String, String>>, ApiError> {
-    let generation = s.search.generation();
-    if let Some(labels) = s.cache.labels.get(lang.code(), generation) {
+    let stamp = s.store.views().taxonomy_stamp(TAXONOMY).await?;
+    principle_labels_at(s, lang, stamp).await
+}
+
+/// The taxonomy whose principle labels pages show.
+const TAXONOMY: &str = "concord";
+
+/// The principle labels of the taxonomy as of `stamp` (when it was written, from the store):
+/// kept while the stamp is unchanged, so the ~60 KB taxonomy is parsed once per change and
+/// language, not on every page view (that parse was the largest single cost of a document
+/// page). Kept whatever `response_cache_mib` is, because it can never be stale.
+async fn principle_labels_at(
+    s: &AppState,
+    lang: i18n::Lang,
+    stamp: Option<String>,
+) -> Result<Arc<HashMap<String, String>>, ApiError> {
+    if let Some(labels) = s.cache.labels.get(lang.code(), stamp.as_deref()) {
         return Ok(labels);
     }
     let mut out = HashMap::new();
-    if let Some(t) = s.store.get_taxonomy("concord").await? {
+    // Read after the stamp: what is read is at least as new as the stamp it is kept under.
+    if let Some(t) = s.store.get_taxonomy(TAXONOMY).await? {
         for p in t.principles {
             if let Some(l) = p.label.best(&[lang.code(), "en"]) {
                 out.insert(p.id.clone(), l.to_owned());
@@ -632,7 +652,7 @@ async fn principle_labels(
         }
     }
     let out = Arc::new(out);
-    s.cache.labels.put(lang.code(), generation, out.clone());
+    s.cache.labels.put(lang.code(), stamp, out.clone());
     Ok(out)
 }
 
@@ -778,40 +798,46 @@ async fn document_page(
     if let Some(body) = s.cache.pages.get(&key, generation) {
         return Ok(html_response(body));
     }
-    let Some(doc) = s.store.get_document(&id).await? else {
+    // One query for everything the page shows (see `concord_store::views`).
+    let max_text = u32::try_from(pages::MAX_TEXT_CHARS).unwrap_or(u32::MAX);
+    let Some(view) = s
+        .store
+        .views()
+        .document_view(&id, max_text, TAXONOMY)
+        .await?
+    else {
         return Ok((
             axum::http::StatusCode::NOT_FOUND,
             Html(pages::not_found(lang, lang.t("doc.not_found"))),
         )
             .into_response());
     };
-    let mut issuers = vec![];
-    for a in &doc.issuers {
-        issuers.push(match s.store.get_actor(a.as_str()).await? {
-            Some(actor) => actor
-                .name
-                .best(&[lang.code(), "en", "original"])
+    let doc = &view.doc;
+    let issuers = doc
+        .issuers
+        .iter()
+        .map(|a| {
+            view.issuers
+                .iter()
+                .find(|actor| actor.id == *a)
+                .and_then(|actor| actor.name.best(&[lang.code(), "en", "original"]))
                 .unwrap_or(a.as_str())
-                .to_owned(),
-            None => a.to_string(),
-        });
-    }
-    let sections = s.store.get_sections(&id).await?;
-    let text = s.store.get_text(&id).await?;
-    let history = s.store.history(&id).await?;
-    let bloc = Some(s.bloc_name(&doc, lang))
+                .to_owned()
+        })
+        .collect();
+    let bloc = Some(s.bloc_name(doc, lang))
         .filter(|b| !b.is_empty())
         .map(|b| format!("({b})"))
         .unwrap_or_default();
-    let labels = principle_labels(&s, lang).await?;
+    let labels = principle_labels_at(&s, lang, view.taxonomy_stamp.clone()).await?;
     let principle = |id: &str| labels.get(id).cloned().unwrap_or_else(|| id.to_owned());
     let data = pages::DocData {
-        doc: &doc,
+        doc,
         issuers,
         bloc,
-        sections: &sections,
-        text: text.as_deref(),
-        history: &history,
+        sections: view.sections,
+        text: view.text.as_deref(),
+        history: &view.history,
     };
     let body = bytes::Bytes::from(pages::document(lang, &data, &principle));
     s.cache.pages.put(key, generation, body.clone());

@@ -1,7 +1,7 @@
 //! Server-rendered pages in Chinese and English (no JavaScript): home, search, document.
 //! maud escapes every interpolated value, so hostile titles cannot inject markup.
 
-use concord_core::{Document, PrincipleTag, Provenance, Section, Strength, VersionInfo};
+use concord_core::{Document, PrincipleTag, Provenance, Strength, VersionInfo};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use crate::i18n::Lang;
@@ -227,16 +227,49 @@ pub struct DocData<'a> {
     pub doc: &'a Document,
     pub issuers: Vec<String>,
     pub bloc: String,
-    pub sections: &'a [Section],
+    /// How many sections the text has.
+    pub sections: u64,
+    /// The text (only its first [`MAX_TEXT_CHARS`] characters are shown).
     pub text: Option<&'a str>,
     pub history: &'a [VersionInfo],
 }
 
 /// Longest text rendered in the page (the API serves all of it).
-const MAX_TEXT_CHARS: usize = 200_000;
+pub const MAX_TEXT_CHARS: usize = 200_000;
 
-/// The text with the automatic tags' evidence spans marked.
+/// Walks a text forward, turning character offsets into byte offsets.
+struct CharCursor<'a> {
+    text: &'a str,
+    chars: usize,
+    byte: usize,
+}
+
+impl CharCursor<'_> {
+    /// Moves forward to character `c` (or the end of the text, whichever comes first; never
+    /// back) and returns where it is: (characters, bytes).
+    fn to(&mut self, c: usize) -> (usize, usize) {
+        while self.chars < c {
+            match self.text[self.byte..].chars().next() {
+                Some(ch) => {
+                    self.byte += ch.len_utf8();
+                    self.chars += 1;
+                }
+                None => break,
+            }
+        }
+        (self.chars, self.byte)
+    }
+}
+
+/// The text with the automatic tags' evidence spans marked. Spans are character offsets;
+/// overlapping spans: the first one is marked. Slices of the text are rendered as they are
+/// (no copy of the text per part).
 fn marked_text(text: &str, tags: &[PrincipleTag]) -> Markup {
+    marked_text_upto(text, tags, MAX_TEXT_CHARS)
+}
+
+/// [`marked_text`] of the first `max` characters.
+fn marked_text_upto(text: &str, tags: &[PrincipleTag], max: usize) -> Markup {
     let mut spans: Vec<(usize, usize, &str)> = tags
         .iter()
         .filter(|t| t.provenance == Provenance::Automatic)
@@ -247,19 +280,36 @@ fn marked_text(text: &str, tags: &[PrincipleTag]) -> Markup {
         })
         .collect();
     spans.sort();
-    let chars: Vec<char> = text.chars().take(MAX_TEXT_CHARS).collect();
-    let mut parts: Vec<(String, Option<String>)> = vec![];
-    let mut pos = 0usize;
+    let shown = CharCursor {
+        text,
+        chars: 0,
+        byte: 0,
+    }
+    .to(max)
+    .1;
+    let text = &text[..shown];
+    let mut cursor = CharCursor {
+        text,
+        chars: 0,
+        byte: 0,
+    };
+    let mut parts: Vec<(&str, Option<&str>)> = vec![];
+    // (characters, bytes) rendered so far
+    let mut pos = (0usize, 0usize);
     for (s, e, p) in spans {
-        let (s, e) = (s.min(chars.len()), e.min(chars.len()));
-        if s < pos || s >= e {
+        if s < pos.0 {
             continue; // overlapping evidence: the first one is marked
         }
-        parts.push((chars[pos..s].iter().collect(), None));
-        parts.push((chars[s..e].iter().collect(), Some(p.to_owned())));
-        pos = e;
+        let (cs, bs) = cursor.to(s);
+        let (ce, be) = cursor.to(e);
+        if cs >= ce {
+            continue; // empty, reversed or past the end of the text
+        }
+        parts.push((&text[pos.1..bs], None));
+        parts.push((&text[bs..be], Some(p)));
+        pos = (ce, be);
     }
-    parts.push((chars[pos..].iter().collect(), None));
+    parts.push((&text[pos.1..], None));
     html! {
         div class="text" {
             @for (t, p) in &parts {
@@ -350,7 +400,7 @@ pub fn document(lang: Lang, d: &DocData<'_>, principle: &dyn Fn(&str) -> String)
         ul { @for v in d.history { li { "v" (v.version) " · " (v.imported_at) } } }
         @if let Some(text) = d.text {
             h2 { (lang.t("doc.text")) }
-            @if !d.sections.is_empty() { p class="muted" { (d.sections.len()) " sections" } }
+            @if d.sections > 0 { p class="muted" { (d.sections) " sections" } }
             (marked_text(text, &doc.tags))
         }
     };
@@ -788,4 +838,94 @@ pub fn map(
         ),
         body,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The page's former rendering (a `Vec<char>` of the text and a `String` per part): the
+    /// slicing version must mark exactly the same spans.
+    fn marked_text_by_chars(text: &str, tags: &[PrincipleTag], max: usize) -> String {
+        let mut spans: Vec<(usize, usize, &str)> = tags
+            .iter()
+            .filter(|t| t.provenance == Provenance::Automatic)
+            .flat_map(|t| {
+                t.evidence.iter().filter_map(move |e| {
+                    Some((e.start? as usize, e.end? as usize, t.principle.as_str()))
+                })
+            })
+            .collect();
+        spans.sort();
+        let chars: Vec<char> = text.chars().take(max).collect();
+        let mut parts: Vec<(String, Option<String>)> = vec![];
+        let mut pos = 0usize;
+        for (s, e, p) in spans {
+            let (s, e) = (s.min(chars.len()), e.min(chars.len()));
+            if s < pos || s >= e {
+                continue;
+            }
+            parts.push((chars[pos..s].iter().collect(), None));
+            parts.push((chars[s..e].iter().collect(), Some(p.to_owned())));
+            pos = e;
+        }
+        parts.push((chars[pos..].iter().collect(), None));
+        html! {
+            div class="text" {
+                @for (t, p) in &parts {
+                    @if let Some(p) = p { mark title=(p) { (t) } } @else { (t) }
+                }
+            }
+        }
+        .into_string()
+    }
+
+    fn tag(principle: &str, spans: &[(u32, u32)], automatic: bool) -> PrincipleTag {
+        let evidence: Vec<_> = spans
+            .iter()
+            .map(|(s, e)| serde_json::json!({ "start": s, "end": e }))
+            .collect();
+        serde_json::from_value(serde_json::json!({
+            "scheme": "concord",
+            "principle": principle,
+            "evidence": evidence,
+            "provenance": if automatic { "automatic" } else { "manual" },
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn evidence_is_marked_by_character() {
+        let text = "第一条 数据安全 and privacy <b>";
+        let tags = [
+            tag("security", &[(4, 8)], true),
+            tag("privacy", &[(13, 20)], true),
+        ];
+        let html = marked_text(text, &tags).into_string();
+        assert_eq!(
+            html,
+            "<div class=\"text\">第一条 <mark title=\"security\">数据安全</mark> and \
+             <mark title=\"privacy\">privacy</mark> &lt;b&gt;</div>"
+        );
+        assert_eq!(html, marked_text_by_chars(text, &tags, MAX_TEXT_CHARS));
+    }
+
+    proptest! {
+        #[test]
+        fn slicing_marks_what_the_char_vector_marked(
+            text in "[a-z数据安全 é<&]{0,40}",
+            spans in proptest::collection::vec((0u32..50, 0u32..50, 0usize..3, any::<bool>()), 0..8),
+            max in 0usize..45,
+        ) {
+            let tags: Vec<PrincipleTag> = spans
+                .iter()
+                .map(|(s, e, p, auto)| tag(["a", "b", "c"][*p], &[(*s, *e)], *auto))
+                .collect();
+            prop_assert_eq!(
+                marked_text_upto(&text, &tags, max).into_string(),
+                marked_text_by_chars(&text, &tags, max)
+            );
+        }
+    }
 }

@@ -253,7 +253,7 @@ async fn apply(s: AppState, headers: HeaderMap, f: UserForm, action: &'static st
                 };
                 (StatusCode::OK, (false, lang.t(key)))
             }
-            UserChangeOutcome::NoSuchUser => (StatusCode::NOT_FOUND, (true, lang.t("users.unknown"))),
+            UserChangeOutcome::NoSuchUser | UserChangeOutcome::Stale => (StatusCode::NOT_FOUND, (true, lang.t("users.unknown"))),
             UserChangeOutcome::Exists => (StatusCode::CONFLICT, (true, lang.t("users.exists"))),
             UserChangeOutcome::LastAdmin => {
                 (StatusCode::CONFLICT, (true, lang.t("users.last_admin")))

@@ -24,6 +24,7 @@ mod postgres;
 mod sql;
 mod sqlite;
 pub mod user_admin;
+pub mod views;
 
 use std::collections::HashSet;
 
@@ -44,6 +45,7 @@ pub use ledger::LedgerStore;
 pub use participation::{ParticipationStore, SpentChallenge, Submitted};
 pub use sql::SqlStore;
 pub use user_admin::{UserAdminStore, UserChange, UserChangeOutcome};
+pub use views::{DocumentView, ViewStore};
 
 /// Errors from the store. Messages name what failed; database internals stay in `source`.
 #[derive(Debug, thiserror::Error)]
@@ -229,6 +231,8 @@ pub trait Store: Send + Sync + 'static {
     fn commitments(&self) -> &dyn CommitmentStore;
     /// Administrators' account changes with their audit records (see [`user_admin`]).
     fn user_admin(&self) -> &dyn UserAdminStore;
+    /// Read models for pages: a page's data in one query (see [`views`]).
+    fn views(&self) -> &dyn ViewStore;
 }
 
 /// Opens (creating if needed) the store at `url` and runs its migrations.

@@ -123,7 +123,7 @@ fn fill_section_texts(text: &str, sections: &mut [Section]) {
 }
 
 /// Reads a `documents` row back into a [`Document`] with its revision.
-fn document_from_row(row: &AnyRow) -> Result<Document> {
+pub(crate) fn document_from_row(row: &AnyRow) -> Result<Document> {
     let id: String = row.try_get("id")?;
     let data: String = row.try_get("data")?;
     let mut doc: Document = from_json(&id, &data)?;
@@ -502,6 +502,10 @@ impl Store for SqlStore {
     }
 
     fn user_admin(&self) -> &dyn crate::UserAdminStore {
+        self
+    }
+
+    fn views(&self) -> &dyn crate::ViewStore {
         self
     }
 }

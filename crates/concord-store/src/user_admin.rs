@@ -25,6 +25,13 @@ pub enum UserChange {
     Disabled(bool),
     /// A new password hash; ends the account's sessions.
     Password(String),
+    /// A new password hash written only if the stored one is still `old_hash` (a user's own
+    /// change, checked against the current password: an administrator's reset in between
+    /// wins); ends the account's sessions.
+    ReplacePassword {
+        old_hash: String,
+        new_hash: String,
+    },
 }
 
 /// What became of a [`UserChange`].
@@ -38,6 +45,9 @@ pub enum UserChangeOutcome {
     Exists,
     /// Nothing written: the change would leave no enabled administrator.
     LastAdmin,
+    /// Nothing written: the account is gone or its password changed since it was checked
+    /// (for [`UserChange::ReplacePassword`]).
+    Stale,
 }
 
 /// Administrators' account changes. Implemented by [`SqlStore`] for both backends.
@@ -131,6 +141,21 @@ impl UserAdminStore for SqlStore {
                     None => return Ok(UserChangeOutcome::NoSuchUser),
                 }
             }
+            UserChange::ReplacePassword { old_hash, new_hash } => {
+                let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "UPDATE users SET password_hash = $1 WHERE username = $2 \
+                     AND password_hash = $3 RETURNING {COLUMNS}"
+                )))
+                .bind(new_hash.clone())
+                .bind(username)
+                .bind(old_hash.clone())
+                .fetch_optional(&mut *tx)
+                .await?;
+                match row {
+                    Some(r) => r,
+                    None => return Ok(UserChangeOutcome::Stale),
+                }
+            }
         };
         let user = user_from_row(&row)?;
         if can_remove_admin {
@@ -144,7 +169,12 @@ impl UserAdminStore for SqlStore {
                 return Ok(UserChangeOutcome::LastAdmin);
             }
         }
-        if matches!(change, UserChange::Disabled(true) | UserChange::Password(_)) {
+        if matches!(
+            change,
+            UserChange::Disabled(true)
+                | UserChange::Password(_)
+                | UserChange::ReplacePassword { .. }
+        ) {
             // A disabled account or a replaced password ends every session (e.g. an attacker's).
             sqlx::query("DELETE FROM sessions WHERE user_id = $1")
                 .bind(user.id)

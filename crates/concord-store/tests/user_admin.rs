@@ -143,6 +143,41 @@ async fn suite(store: &dyn Store) {
             .password_hash,
         "$argon2id$new"
     );
+    // a user's own change: only over the hash it was checked against
+    accounts.create_session(&session("s3")).await.unwrap();
+    let stale = admin
+        .change_user_audited(
+            "ed",
+            &UserChange::ReplacePassword {
+                old_hash: "$argon2id$old".into(),
+                new_hash: "$argon2id$mine".into(),
+            },
+            &audit("user.password", "ed"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(stale, UserChangeOutcome::Stale);
+    assert!(accounts.get_session("s3", 2).await.unwrap().is_some());
+    done(
+        store,
+        "ed",
+        UserChange::ReplacePassword {
+            old_hash: "$argon2id$new".into(),
+            new_hash: "$argon2id$mine".into(),
+        },
+        "user.password",
+    )
+    .await;
+    assert!(accounts.get_session("s3", 2).await.unwrap().is_none());
+    assert_eq!(
+        accounts
+            .get_user("ed")
+            .await
+            .unwrap()
+            .unwrap()
+            .password_hash,
+        "$argon2id$mine"
+    );
     accounts.create_session(&session("s2")).await.unwrap();
     done(store, "ed", UserChange::Disabled(true), "user.disable").await;
     assert!(accounts.get_session("s2", 2).await.unwrap().is_none());
@@ -176,6 +211,7 @@ async fn suite(store: &dyn Store) {
         actions,
         [
             ("user.disable", "ed"),
+            ("user.password", "ed"),
             ("user.password", "ed"),
             ("user.role", "ed"),
             ("user.enable", "root"),
