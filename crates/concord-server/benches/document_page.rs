@@ -103,7 +103,7 @@ async fn setup(dir: &Path, docs: usize) -> (AppState, Vec<String>) {
         .await;
     assert!(report.ok() && report.tagged as usize == docs, "{report:?}");
     let bundled_ids = bundled.written.iter().map(|w| w.id.clone()).collect();
-    let search = concord_server::build_search_index(store.as_ref())
+    let search = concord_server::build_search_index(store.as_ref(), &Default::default())
         .await
         .unwrap();
     let state = AppState {
