@@ -6,6 +6,8 @@
 
 mod common;
 
+use common::hidden;
+
 use std::path::Path;
 
 use common::{Server, concord};
@@ -20,13 +22,6 @@ fn ok(out: std::process::Output) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap()
-}
-
-fn hidden(html: &str, name: &str) -> Option<String> {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker)? + marker.len();
-    let end = html[start..].find('"')?;
-    Some(html[start..start + end].to_owned())
 }
 
 fn cookie(r: &reqwest::Response, name: &str) -> Option<String> {

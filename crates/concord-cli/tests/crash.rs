@@ -57,13 +57,6 @@ async fn spawn_server(data: &Path) -> (Child, String) {
     panic!("concord serve did not come up");
 }
 
-fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker).expect("hidden field") + marker.len();
-    let end = html[start..].find('"').unwrap();
-    html[start..start + end].to_owned()
-}
-
 fn cookie(r: &reqwest::Response, name: &str) -> String {
     r.headers()
         .get_all(header::SET_COOKIE)
@@ -78,7 +71,7 @@ fn cookie(r: &reqwest::Response, name: &str) -> String {
 async fn sign_in(client: &Client, base: &str) -> (String, String) {
     let r = client.get(format!("{base}/login")).send().await.unwrap();
     let login_cookie = cookie(&r, "concord_login_csrf");
-    let csrf = hidden(&r.text().await.unwrap(), "csrf");
+    let csrf = common::hidden(&r.text().await.unwrap(), "csrf").expect("hidden field");
     let r = client
         .post(format!("{base}/login"))
         .header(header::COOKIE, &login_cookie)
@@ -101,7 +94,10 @@ async fn sign_in(client: &Client, base: &str) -> (String, String) {
         .text()
         .await
         .unwrap();
-    (session, hidden(&page, "csrf"))
+    (
+        session,
+        common::hidden(&page, "csrf").expect("hidden field"),
+    )
 }
 
 /// Creates documents `prefix-0`, `prefix-1`, … until the server stops answering; pushes the

@@ -6,6 +6,8 @@
 
 mod common;
 
+use common::hidden;
+
 use std::{net::SocketAddr, path::Path};
 
 use common::concord_stdin as concord;
@@ -54,14 +56,6 @@ fn config(data: &Path) -> concord::Config {
         load_bundled_corpus: false,
         ..Default::default()
     }
-}
-
-/// The value of the hidden input `name` in a page.
-fn hidden(html: &str, name: &str) -> Option<String> {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker)? + marker.len();
-    let end = html[start..].find('"')?;
-    Some(html[start..start + end].to_owned())
 }
 
 /// `name=value` of the cookie `name` among the response's Set-Cookie headers, and the header.

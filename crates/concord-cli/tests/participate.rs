@@ -8,6 +8,8 @@
 
 mod common;
 
+use common::hidden;
+
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -50,14 +52,6 @@ fn add_user(data: &Path, db: Option<&str>, name: &str, role: &str, password: &st
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-/// The value of the hidden input `name` in `html`.
-fn hidden(html: &str, name: &str) -> Option<String> {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker)? + marker.len();
-    let end = html[start..].find('"')?;
-    Some(html[start..start + end].to_owned())
 }
 
 /// The part of a page from the form with `id` on.

@@ -5,47 +5,10 @@ use std::{net::SocketAddr, path::Path};
 
 use reqwest::{Client, StatusCode, header, redirect::Policy};
 use serde_json::Value;
-use tokio::sync::oneshot;
 
 mod common;
 
-use common::{add_user, concord_stdin as concord};
-
-async fn start(data: &Path) -> (SocketAddr, oneshot::Sender<()>) {
-    let config = concord::Config {
-        data_dir: data.to_path_buf(),
-        load_bundled_corpus: false,
-        ..Default::default()
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (tx, rx) = oneshot::channel::<()>();
-    tokio::spawn(async move {
-        concord::serve(&config, listener, async {
-            let _ = rx.await;
-        })
-        .await
-        .unwrap();
-    });
-    for _ in 0..200 {
-        if reqwest::get(format!("http://{addr}/healthz"))
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    (addr, tx)
-}
-
-/// The value of the first hidden input `name` in a page.
-fn hidden(html: &str, name: &str) -> Option<String> {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker)? + marker.len();
-    let end = html[start..].find('"')?;
-    Some(html[start..start + end].to_owned())
-}
+use common::{add_user, concord_stdin as concord, hidden};
 
 /// The session cookie (`name=value`) a response sets, if any.
 fn session_cookie(headers: &header::HeaderMap) -> Option<String> {
@@ -152,7 +115,13 @@ async fn a_signed_in_user_changes_their_password() {
     let data = dir.path().join("data");
     add_user(&data, "vi", "viewer", "viewer-password-1");
     add_user(&data, "ed", "editor", "editor-password-1");
-    let (addr, stop) = start(&data).await;
+    let server = common::Server::start(concord::Config {
+        data_dir: data.to_path_buf(),
+        load_bundled_corpus: false,
+        ..Default::default()
+    })
+    .await;
+    let addr = server.addr;
     let web = Web {
         addr,
         client: Client::builder().redirect(Policy::none()).build().unwrap(),
@@ -328,5 +297,5 @@ async fn a_signed_in_user_changes_their_password() {
         web.login("vi", "new-password-22").await.is_none(),
         "limited"
     );
-    let _ = stop.send(());
+    server.stop().await;
 }

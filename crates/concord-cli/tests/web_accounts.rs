@@ -10,7 +10,7 @@ use tokio::sync::oneshot;
 
 mod common;
 
-use common::{add_user, concord_stdin as concord};
+use common::{add_user, concord_stdin as concord, hidden};
 
 const HOSTILE: &str = "<script>alert(1)</script>";
 
@@ -40,14 +40,6 @@ async fn start(data: &Path) -> (SocketAddr, oneshot::Sender<()>) {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     (addr, tx)
-}
-
-/// The value of the first hidden input `name` in a page.
-fn hidden(html: &str, name: &str) -> Option<String> {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker)? + marker.len();
-    let end = html[start..].find('"')?;
-    Some(html[start..start + end].to_owned())
 }
 
 /// The header of a page (where the indicator lives).

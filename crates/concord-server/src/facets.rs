@@ -67,14 +67,14 @@ pub fn matches(values: &[(&str, String)], filters: &[(String, String)]) -> bool 
     })
 }
 
-/// The filters chosen in a request: (parameter, value) for every facet parameter that is set
-/// and not blank, values cut to 100 characters, in [`FACETS`] order.
-pub fn chosen(get: impl Fn(&str) -> Option<String>) -> Vec<(String, String)> {
+/// The filters chosen in a request from the facet parameters' values, given in [`FACETS`]
+/// order: (parameter, value) for every one set and not blank, values cut to 100 characters.
+pub fn chosen(values: [&Option<String>; FACETS.len()]) -> Vec<(String, String)> {
     FACETS
         .iter()
-        .filter_map(|(k, _)| {
-            let v = get(k)?;
-            let v = v.trim();
+        .zip(values)
+        .filter_map(|((k, _), v)| {
+            let v = v.as_deref()?.trim();
             (!v.is_empty()).then(|| (k.to_string(), v.chars().take(100).collect()))
         })
         .collect()

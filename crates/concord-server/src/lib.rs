@@ -740,17 +740,16 @@ async fn search_page(
             .and_then(|v| v.to_str().ok()),
     );
     let q: String = p.q.clone().unwrap_or_default().chars().take(500).collect();
-    let chosen = facets::chosen(|k| match k {
-        "bloc" => p.bloc.clone(),
-        "jurisdiction" => p.jurisdiction.clone(),
-        "instrument" => p.instrument.clone(),
-        "force" => p.force.clone(),
-        "status" => p.status.clone(),
-        "principle" => p.principle.clone(),
-        "dimension" => p.dimension.clone(),
-        "year" => p.year.clone(),
-        _ => None,
-    });
+    let chosen = facets::chosen([
+        &p.bloc,
+        &p.jurisdiction,
+        &p.instrument,
+        &p.force,
+        &p.status,
+        &p.principle,
+        &p.dimension,
+        &p.year,
+    ]);
     let results = if q.trim().is_empty() {
         None
     } else {
@@ -886,17 +885,16 @@ async fn search(
             "`offset` must be at most 10000".into(),
         ));
     }
-    let filters = facets::chosen(|k| match k {
-        "bloc" => p.bloc.clone(),
-        "jurisdiction" => p.jurisdiction.clone(),
-        "instrument" => p.instrument.clone(),
-        "force" => p.force.clone(),
-        "status" => p.status.clone(),
-        "principle" => p.principle.clone(),
-        "dimension" => p.dimension.clone(),
-        "year" => p.year.clone(),
-        _ => None,
-    });
+    let filters = facets::chosen([
+        &p.bloc,
+        &p.jurisdiction,
+        &p.instrument,
+        &p.force,
+        &p.status,
+        &p.principle,
+        &p.dimension,
+        &p.year,
+    ]);
     let mut count: Vec<&'static str> = vec![];
     for name in p.facets.as_deref().unwrap_or("").split(',').map(str::trim) {
         match facets::FACETS.iter().find(|(k, _)| *k == name) {
@@ -1130,17 +1128,16 @@ async fn browse_page(
     let lang = i18n::Lang::negotiate(p.lang.as_deref(), accept);
     let labels = principle_labels(&s, lang).await?;
     let all = s.store.all_documents().await?;
-    let chosen = facets::chosen(|k| match k {
-        "bloc" => p.bloc.clone(),
-        "jurisdiction" => p.jurisdiction.clone(),
-        "instrument" => p.instrument.clone(),
-        "force" => p.force.clone(),
-        "status" => p.status.clone(),
-        "principle" => p.principle.clone(),
-        "dimension" => p.dimension.clone(),
-        "year" => p.year.clone(),
-        _ => None,
-    });
+    let chosen = facets::chosen([
+        &p.bloc,
+        &p.jurisdiction,
+        &p.instrument,
+        &p.force,
+        &p.status,
+        &p.principle,
+        &p.dimension,
+        &p.year,
+    ]);
     let mut counts: BTreeMap<&str, BTreeMap<String, usize>> = BTreeMap::new();
     let mut docs: Vec<Document> = vec![];
     for d in all {

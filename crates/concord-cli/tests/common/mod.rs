@@ -123,3 +123,11 @@ pub fn add_user(data: &Path, name: &str, role: &str, password: &str) -> Output {
     );
     out
 }
+
+/// The value of the first hidden input `name` in a page.
+pub fn hidden(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')?;
+    Some(html[start..start + end].to_owned())
+}
