@@ -1,4 +1,4 @@
-//! Compiles a taxonomy's lexicons and the cue lists into one Aho-Corasick automaton.
+//! Compiles a taxonomy's lexicons and the cue lists into one matcher ([`crate::matcher`]).
 //!
 //! English patterns are lowercased and their last word is cut to the part it shares with its
 //! inflectional stem ([`light_stem`]: "audits" → `audit`, "encouraged" → `encourag`); a match is
@@ -13,13 +13,13 @@
 
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use aho_corasick::AhoCorasick;
 use concord_core::Taxonomy;
 
 use crate::TaggerError;
 use crate::cues::{self, Cue};
 
-/// What a pattern of the automaton stands for.
+/// What a pattern of the matcher stands for.
 #[derive(Debug, Clone)]
 pub(crate) enum Kind {
     /// A lexicon term: the principles (indices into the tagger's list) it signals.
@@ -53,11 +53,11 @@ pub(crate) struct Pattern {
 }
 
 pub(crate) struct Compiled {
-    pub automaton: AhoCorasick,
+    pub matcher: crate::matcher::Matcher,
     /// The head words of names ([`crate::scan::NAME_HEADS`]), to skip clauses without one.
     pub name_heads: AhoCorasick,
     pub patterns: Vec<Pattern>,
-    /// The automaton's pattern strings (lowercased, last English word cut to its stem prefix).
+    /// The matcher's pattern strings (lowercased, last English word cut to its stem prefix).
     #[cfg_attr(not(test), allow(dead_code))]
     pub texts: Vec<String>,
     /// [`cues::GAP_OBJECTS`] as principle indices (rules naming a principle the taxonomy does
@@ -328,19 +328,11 @@ pub(crate) fn compile(taxonomy: &Taxonomy) -> Result<Compiled, TaggerError> {
         .iter()
         .filter_map(|(a, b)| Some((index_of(a)?, index_of(b)?)))
         .collect();
-    // A contiguous NFA rather than a DFA: with ~2,000 patterns over UTF-8 Chinese and English
-    // the DFA's transition table is about 7.6 MB and every step misses the CPU caches; the
-    // contiguous NFA is about 0.35 MB, stays in L2 and is faster on policy text despite its
-    // failure transitions (see docs/benchmarks.md).
-    let automaton = AhoCorasick::builder()
-        .match_kind(MatchKind::LeftmostLongest)
-        .kind(Some(AhoCorasickKind::ContiguousNFA))
-        .build(&b.patterns)
-        .map_err(|e| TaggerError::Automaton(e.to_string()))?;
+    let matcher = crate::matcher::Matcher::new(&b.patterns)?;
     let name_heads = AhoCorasick::new(crate::scan::NAME_HEADS)
         .map_err(|e| TaggerError::Automaton(e.to_string()))?;
     Ok(Compiled {
-        automaton,
+        matcher,
         name_heads,
         patterns: b.meta,
         texts: b.patterns,
@@ -602,5 +594,57 @@ mod tests {
     fn weights_favour_phrases() {
         assert!(term_weight("human oversight") > term_weight("oversight"));
         assert!(term_weight("个人信息") > term_weight("隐私"));
+    }
+
+    /// The matcher finds, on the bundled lexicon and every gold passage, exactly the
+    /// leftmost-longest matches among those at allowed starts, computed here from all
+    /// overlapping matches of an Aho-Corasick automaton.
+    #[test]
+    fn matcher_equals_reference_on_gold_passages() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data");
+        let taxonomy: Taxonomy = toml::from_str(
+            &std::fs::read_to_string(format!("{root}/corpus/taxonomy/concord-v1.toml")).unwrap(),
+        )
+        .unwrap();
+        let c = compile(&taxonomy).unwrap();
+        let ac = AhoCorasick::new(&c.texts).unwrap();
+        let mut checked = 0;
+        for set in ["dev", "heldout"] {
+            let gold =
+                std::fs::read_to_string(format!("{root}/eval/tagger-gold-{set}.jsonl")).unwrap();
+            for line in gold.lines() {
+                let v: serde_json::Value = serde_json::from_str(line).unwrap();
+                let text = v["text"].as_str().unwrap().to_ascii_lowercase();
+                let mut longest: HashMap<usize, (usize, u32)> = HashMap::new();
+                for m in ac.find_overlapping_iter(&text) {
+                    let e = longest.entry(m.start()).or_insert((0, 0));
+                    if m.end() > e.0 {
+                        *e = (m.end(), m.pattern().as_u32());
+                    }
+                }
+                let b = text.as_bytes();
+                let mut want = vec![];
+                let mut i = 0;
+                while i < b.len() {
+                    let inside_word =
+                        i > 0 && b[i].is_ascii_alphanumeric() && b[i - 1].is_ascii_alphanumeric();
+                    match longest.get(&i) {
+                        Some(&(end, p)) if !inside_word => {
+                            want.push((i, end, p));
+                            i = end;
+                        }
+                        _ => i += text[i..].chars().next().map_or(1, char::len_utf8),
+                    }
+                }
+                let mut got = vec![];
+                c.matcher.for_each(&text, 0, |s, e, p| {
+                    got.push((s, e, p));
+                    true
+                });
+                assert_eq!(got, want, "{text}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 400, "{checked}");
     }
 }

@@ -4,8 +4,8 @@
 //! evidence (section, character span), a confidence, the normative strength of the passages
 //! and the tagger version.
 //!
-//! * [`Tagger`] — the lexicon tagger: one Aho-Corasick pass over the text with the taxonomy's
-//!   zh/en lexicons (English terms stemmed, short Chinese terms checked against jieba's word
+//! * [`Tagger`] — the lexicon tagger: one leftmost-longest pass over the text with the taxonomy's
+//!   zh/en lexicons, tried only where a match can count (word starts, Chinese characters) (English terms stemmed, short Chinese terms checked against jieba's word
 //!   segmentation) and the cue lists of [`cues`]; clause-level context rules drop scope
 //!   exclusions ("not applicable to…", 不适用于), definitions ("'X' means…", 是指), denials
 //!   ("did not consider", "makes no reference to", 没有规定) and words of names of bodies
@@ -42,6 +42,7 @@ pub mod cues;
 pub mod eval;
 mod lexicon;
 pub mod llm;
+mod matcher;
 mod scan;
 
 use std::collections::HashMap;

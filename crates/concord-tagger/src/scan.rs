@@ -3,7 +3,7 @@
 //! A single forward pass. The text is cut into clauses at sentence and clause ends (`。 ; ! ?`,
 //! a full stop before white space, a line break) and at most `max_clause_bytes` apart, so one
 //! 50 MB line without punctuation costs the same per byte as ordinary text and the working
-//! memory stays bounded. Each clause is matched once against the automaton; the cues found in it
+//! memory stays bounded. Each clause is matched once ([`crate::matcher`]); the cues found in it
 //! decide whether its term hits count and with which normative strength.
 
 use concord_core::Strength;
@@ -243,7 +243,7 @@ fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric()
 }
 
-/// Bytes of text matched in one automaton pass (whole clauses, so a little more).
+/// Bytes of text lowercased at a time (whole clauses, so a little more).
 pub(crate) const BLOCK_BYTES: usize = 64 * 1024;
 
 /// Unicode scalar values in UTF-8 `bytes`: the bytes that are not continuation bytes
@@ -264,8 +264,9 @@ pub(crate) fn count_chars(bytes: &[u8]) -> u64 {
 }
 
 /// A block of clauses: their ends, the block lowercased (ASCII only, so byte offsets are
-/// unchanged; the automaton's patterns are lowercase, which is faster than case-insensitive
-/// matching), and its matches as (start, end, pattern) with absolute offsets.
+/// unchanged; the matcher's patterns are lowercase, which is faster than case-insensitive
+/// matching), and the matches of the clause at hand as (start, end, pattern) with absolute
+/// offsets.
 #[derive(Default)]
 struct Block {
     ends: Vec<usize>,
@@ -300,8 +301,8 @@ impl Scanner<'_> {
     /// Calls `emit` for every clause of `text` that addresses a principle, in text order.
     ///
     /// Works block by block (whole clauses, about [`BLOCK_BYTES`]): each block is lowercased
-    /// into a reused buffer and matched in one automaton pass, then its matches are dealt out
-    /// to its clauses. Memory stays bounded by the block size whatever the text's length.
+    /// into a reused buffer, then each of its clauses is matched. Memory stays bounded by the
+    /// block size whatever the text's length.
     pub fn scan(&self, text: &str, mut emit: impl FnMut(Passage<'_>)) {
         let bytes = text.as_bytes();
         let mut scratch = Scratch::default();
@@ -313,7 +314,6 @@ impl Scanner<'_> {
         while pos < bytes.len() {
             block.ends.clear();
             block.lower.clear();
-            block.matches.clear();
             let mut end = pos;
             while end < bytes.len() && end - pos < BLOCK_BYTES {
                 end = cutter.end_from(end);
@@ -321,24 +321,19 @@ impl Scanner<'_> {
             }
             block.lower.push_str(&text[pos..end]);
             block.lower.make_ascii_lowercase();
-            block.matches.extend(
-                self.compiled
-                    .automaton
-                    .find_iter(block.lower.as_str())
-                    .map(|m| (m.start() + pos, m.end() + pos, m.pattern().as_u32())),
-            );
-            let mut next = 0usize;
             let mut start = pos;
             for &cend in &block.ends {
-                let first = next;
-                while next < block.matches.len() && block.matches[next].0 < cend {
-                    next += 1;
-                }
-                if first < next {
+                let lower = &block.lower[start - pos..cend - pos];
+                block.matches.clear();
+                self.compiled.matcher.for_each(lower, 0, |s, e, v| {
+                    block.matches.push((s + start, e + start, v));
+                    true
+                });
+                if !block.matches.is_empty() {
                     let clause = &text[start..cend];
-                    let lower = &block.lower[start - pos..cend - pos];
-                    let found = &block.matches[first..next];
-                    if let Some(strength) = self.clause(clause, lower, start, found, &mut scratch) {
+                    if let Some(strength) =
+                        self.clause(clause, lower, start, &block.matches, &mut scratch)
+                    {
                         chars += count_chars(&bytes[counted..start]);
                         let n_chars = count_chars(clause.as_bytes());
                         emit(Passage {
@@ -433,6 +428,9 @@ impl Scanner<'_> {
                     }
                 },
             }
+        }
+        if s.terms.is_empty() {
+            return None;
         }
         // Terms inside 《》 are words of a cited title, not of the clause's own content.
         if clause.contains('《') {
@@ -570,11 +568,14 @@ impl Scanner<'_> {
         if from >= limit {
             return None;
         }
-        let input = aho_corasick::Input::new(lower).range(from..limit);
+        let mut found = None;
         self.compiled
-            .automaton
-            .find(input)
-            .map(|m| (m.start() + offset, m.end() + offset, m.pattern().as_u32()))
+            .matcher
+            .for_each(&lower[..limit], from, |s, e, v| {
+                found = Some((s + offset, e + offset, v));
+                false
+            });
+        found
     }
 
     /// A Chinese term of one to three characters counts only if word segmentation does not put a
