@@ -43,6 +43,11 @@ pub(crate) struct Pattern {
     pub latin: bool,
     /// For a stemmed last word: the stem the whole matched word must have.
     pub stem: Option<String>,
+    /// For a stemmed last word: where it starts in the pattern, and which of
+    /// [`STEM_SUFFIXES`] (bit `k` for suffix `k`) completes it to a word with that stem, so
+    /// that most matches need no stemming.
+    pub last_word: usize,
+    pub stem_suffixes: u16,
     /// Needs a word boundary on its right (Latin patterns whose last word was not stemmed).
     pub right_boundary: bool,
     /// Chinese pattern of at most two characters: checked against word segmentation.
@@ -109,6 +114,35 @@ pub(crate) fn light_stem_into(word: &str, out: &mut String) {
     {
         out.truncate(n - 1);
     }
+}
+
+/// The endings most often found after a stemmed pattern (its stem prefix) within a word;
+/// [`Pattern::stem_suffixes`] says which of them keep the pattern's stem.
+pub(crate) const STEM_SUFFIXES: [&str; 16] = [
+    "", "s", "e", "es", "ed", "d", "ing", "er", "ers", "ment", "ly", "y", "ies", "ied", "al", "ion",
+];
+
+/// The index of `ending` in [`STEM_SUFFIXES`].
+pub(crate) fn stem_suffix_index(ending: &[u8]) -> Option<u32> {
+    Some(match ending {
+        b"" => 0,
+        b"s" => 1,
+        b"e" => 2,
+        b"es" => 3,
+        b"ed" => 4,
+        b"d" => 5,
+        b"ing" => 6,
+        b"er" => 7,
+        b"ers" => 8,
+        b"ment" => 9,
+        b"ly" => 10,
+        b"y" => 11,
+        b"ies" => 12,
+        b"ied" => 13,
+        b"al" => 14,
+        b"ion" => 15,
+        _ => return None,
+    })
 }
 
 /// [`light_stem_into`] returning a new string.
@@ -233,6 +267,8 @@ impl Builder {
                     right_boundary,
                     short_han,
                     implied: None,
+                    last_word: 0,
+                    stem_suffixes: 0,
                 });
                 Some(i)
             }
@@ -286,6 +322,17 @@ pub(crate) fn compile(taxonomy: &Taxonomy) -> Result<Compiled, TaggerError> {
         return Err(TaggerError::EmptyLexicon(taxonomy.id.to_string()));
     }
     inherit_components(&b.patterns, &mut b.meta, &closed);
+    let mut word = String::new();
+    for (text, meta) in b.patterns.iter().zip(b.meta.iter_mut()) {
+        let Some(stem) = &meta.stem else { continue };
+        meta.last_word = text.rfind(' ').map_or(0, |i| i + 1);
+        for (k, suffix) in STEM_SUFFIXES.iter().enumerate() {
+            light_stem_into(&format!("{}{suffix}", &text[meta.last_word..]), &mut word);
+            if word == *stem {
+                meta.stem_suffixes |= 1 << k;
+            }
+        }
+    }
     for (text, meta) in b.patterns.iter().zip(b.meta.iter_mut()) {
         if !matches!(meta.kind, Kind::Term { .. }) {
             continue;
@@ -588,6 +635,14 @@ mod tests {
             compile(&taxonomy).unwrap().closed.len(),
             cues::CLOSED_COMPOUNDS.len()
         );
+    }
+
+    #[test]
+    fn stem_suffix_index_matches_the_list() {
+        for (k, suffix) in STEM_SUFFIXES.iter().enumerate() {
+            assert_eq!(stem_suffix_index(suffix.as_bytes()), Some(k as u32));
+        }
+        assert_eq!(stem_suffix_index(b"ation"), None);
     }
 
     #[test]

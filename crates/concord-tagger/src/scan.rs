@@ -10,7 +10,7 @@ use concord_core::Strength;
 use jieba_rs::{Jieba, TokenizeMode};
 
 use crate::cues::Cue;
-use crate::lexicon::{Compiled, Kind, is_han, light_stem_into};
+use crate::lexicon::{Compiled, Kind, is_han, light_stem_into, stem_suffix_index};
 
 /// One clause that addresses at least one principle.
 #[derive(Debug, Clone, PartialEq)]
@@ -201,9 +201,14 @@ pub(crate) const NAME_HEADS: &[&str] = &[
 /// Lower-case words allowed inside a name between capitalised ones.
 const NAME_LINKS: &[&str] = &["of", "on", "and", "for", "the", "in", "&"];
 
-/// The first characters of [`ORG_SUFFIXES_ZH`], so that most terms are cleared with one
-/// character comparison instead of a string comparison per suffix.
-const ORG_SUFFIX_STARTS: &[char] = &['工', '委', '标', '专', '领', '办', '研', '协', '联', '论'];
+/// Whether `c` is the first character of one of [`ORG_SUFFIXES_ZH`], so that most terms are
+/// cleared with one character comparison instead of a string comparison per suffix.
+fn is_org_suffix_start(c: char) -> bool {
+    matches!(
+        c,
+        '工' | '委' | '标' | '专' | '领' | '办' | '研' | '协' | '联' | '论'
+    )
+}
 
 /// What follows a Chinese term when it is part of a body's name.
 const ORG_SUFFIXES_ZH: &[&str] = &[
@@ -490,7 +495,7 @@ impl Scanner<'_> {
                 && clause[end..]
                     .chars()
                     .next()
-                    .is_some_and(|c| ORG_SUFFIX_STARTS.contains(&c))
+                    .is_some_and(is_org_suffix_start)
                 && ORG_SUFFIXES_ZH.iter().any(|x| clause[end..].starts_with(x))
             {
                 s.excluded.push((start, end));
@@ -562,17 +567,20 @@ impl Scanner<'_> {
             return None;
         }
         if let Some(stem) = &pat.stem {
+            let matched = end;
             while end < bytes.len() && bytes[end].is_ascii_alphabetic() {
                 end += 1;
             }
-            // Byte-wise: every byte of a non-ASCII character is non-alphabetic, so the
-            // position after the last one is a character boundary.
-            let word_start = bytes[..end]
-                .iter()
-                .rposition(|b| !b.is_ascii_alphabetic())
-                .map_or(0, |i| i + 1);
-            light_stem_into(&lower[word_start..end], &mut s.word);
-            if s.word != *stem {
+            let same_stem = match stem_suffix_index(&lower.as_bytes()[matched..end]) {
+                Some(k) => pat.stem_suffixes & (1 << k) != 0,
+                None => {
+                    // The match starts at a word start (Latin patterns need one), so the
+                    // stemmed word starts where it does in the pattern.
+                    light_stem_into(&lower[start + pat.last_word..end], &mut s.word);
+                    s.word == *stem
+                }
+            };
+            if !same_stem {
                 return None;
             }
         } else if pat.right_boundary && end < bytes.len() && is_word_byte(bytes[end]) {
@@ -778,14 +786,13 @@ mod tests {
 
     #[test]
     fn org_suffix_starts_are_the_suffixes_first_characters() {
-        let mut firsts: Vec<char> = ORG_SUFFIXES_ZH
+        let firsts: std::collections::HashSet<char> = ORG_SUFFIXES_ZH
             .iter()
             .filter_map(|s| s.chars().next())
             .collect();
-        firsts.sort_unstable();
-        firsts.dedup();
-        let mut starts = ORG_SUFFIX_STARTS.to_vec();
-        starts.sort_unstable();
+        let starts: std::collections::HashSet<char> = ('\u{4E00}'..='\u{9FFF}')
+            .filter(|&c| is_org_suffix_start(c))
+            .collect();
         assert_eq!(firsts, starts);
     }
 
