@@ -80,6 +80,17 @@ impl Taxonomy {
             if p.label.is_empty() {
                 errs.push(format!("principles[{i}].label"), "a label is required");
             }
+            // The tagger's matcher cannot hold control characters, and no term needs one.
+            for (lang, terms) in [("zh", &p.lexicon.zh), ("en", &p.lexicon.en)] {
+                for (j, term) in terms.iter().enumerate() {
+                    if term.chars().any(char::is_control) {
+                        errs.push(
+                            format!("principles[{i}].lexicon.{lang}[{j}]"),
+                            format!("term {term:?} contains control characters"),
+                        );
+                    }
+                }
+            }
         }
         errs.into_result()
     }
@@ -125,6 +136,25 @@ mod tests {
         let errs = t.validate().unwrap_err();
         assert_eq!(errs.0[0].field, "principles[1].id");
         assert!(t.principle("privacy").is_some());
+    }
+
+    #[test]
+    fn lexicon_terms_with_control_characters_are_reported() {
+        let t: Taxonomy = toml::from_str(
+            r#"
+            id = "demo"
+            version = "1"
+            name = { en = "Demo" }
+            [[principles]]
+            id = "privacy"
+            label = { en = "Privacy" }
+            dimension = "security"
+            lexicon = { en = ["privacy", "data\u0000protection"] }
+            "#,
+        )
+        .unwrap();
+        let errs = t.validate().unwrap_err();
+        assert_eq!(errs.0[0].field, "principles[0].lexicon.en[1]");
     }
 
     #[test]

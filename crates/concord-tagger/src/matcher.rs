@@ -313,6 +313,15 @@ mod tests {
         Matcher::new(&patterns.iter().map(|p| p.to_string()).collect::<Vec<_>>()).unwrap()
     }
 
+    /// The double array cannot hold a NUL byte: building fails with an error, never a panic.
+    #[test]
+    fn patterns_with_nul_are_an_error() {
+        let err = Matcher::new(&["a\0b".to_string()])
+            .err()
+            .map(|e| e.to_string());
+        assert!(err.is_some_and(|e| e.contains("matcher")));
+    }
+
     #[test]
     fn longest_at_the_leftmost_start() {
         let m = matcher(&["数据", "数据安全", "安全", "data", "data protection"]);
