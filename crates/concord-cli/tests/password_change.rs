@@ -8,18 +8,9 @@ use serde_json::Value;
 
 mod common;
 
-use common::{add_user, concord_stdin as concord, hidden};
+use common::{add_user, concord_stdin as concord, hidden, session_cookie, web_login};
 
 /// The session cookie (`name=value`) a response sets, if any.
-fn session_cookie(headers: &header::HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("concord_session=") && !v.contains("Max-Age=0"))
-        .map(|v| v.split(';').next().unwrap().to_owned())
-}
-
 struct Web {
     addr: SocketAddr,
     client: Client,
@@ -69,25 +60,7 @@ impl Web {
 
     /// Signs in; the session cookie, or `None` if refused.
     async fn login(&self, user: &str, password: &str) -> Option<String> {
-        let r = self.client.get(self.url("/login")).send().await.unwrap();
-        let login_cookie = r
-            .headers()
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with("concord_login_csrf="))
-            .map(|v| v.split(';').next().unwrap().to_owned())
-            .unwrap();
-        let csrf = hidden(&r.text().await.unwrap(), "csrf").unwrap();
-        let r = self
-            .client
-            .post(self.url("/login"))
-            .header(header::COOKIE, login_cookie)
-            .form(&[("username", user), ("password", password), ("csrf", &csrf)])
-            .send()
-            .await
-            .unwrap();
-        session_cookie(r.headers())
+        web_login(&self.client, &self.url(""), user, password).await
     }
 
     /// The password form's CSRF token for this session.

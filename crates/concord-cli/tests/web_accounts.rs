@@ -10,7 +10,7 @@ use tokio::sync::oneshot;
 
 mod common;
 
-use common::{add_user, concord_stdin as concord, hidden};
+use common::{add_user, concord_stdin as concord, hidden, web_login};
 
 const HOSTILE: &str = "<script>alert(1)</script>";
 
@@ -93,30 +93,7 @@ impl Web {
 
     /// Signs in; the session cookie (`name=value`), or `None` if refused.
     async fn login(&self, user: &str, password: &str) -> Option<String> {
-        let r = self.client.get(self.url("/login")).send().await.unwrap();
-        let login_cookie = r
-            .headers()
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with("concord_login_csrf="))
-            .map(|v| v.split(';').next().unwrap().to_owned())
-            .unwrap();
-        let csrf = hidden(&r.text().await.unwrap(), "csrf").unwrap();
-        let r = self
-            .client
-            .post(self.url("/login"))
-            .header(header::COOKIE, login_cookie)
-            .form(&[("username", user), ("password", password), ("csrf", &csrf)])
-            .send()
-            .await
-            .unwrap();
-        r.headers()
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with("concord_session=") && !v.contains("Max-Age=0"))
-            .map(|v| v.split(';').next().unwrap().to_owned())
+        web_login(&self.client, &self.url(""), user, password).await
     }
 
     async fn csrf(&self, cookie: &str) -> String {

@@ -129,30 +129,13 @@ impl Highlighter {
                 Needle::WordStart { prefix, .. } => lower.find(prefix.as_str()),
             })
             .min()?;
-        // Back LEAD_CHARS characters from the first candidate, then MAX_CHARS forward.
-        let start = text[..first]
-            .char_indices()
-            .rev()
-            .nth(LEAD_CHARS - 1)
-            .map_or(0, |(i, _)| i);
-        let end = text[start..]
-            .char_indices()
-            .nth(MAX_CHARS)
-            .map_or(text.len(), |(i, _)| start + i);
+        let (start, end) = window(text, first);
         let hits = self.occurrences(&lower, start, end);
         if hits.is_empty() {
             // The first guess was inside a word; look at the whole text once.
             let all = self.occurrences(&lower, 0, text.len());
             let &(s, _) = all.first()?;
-            let start = text[..s]
-                .char_indices()
-                .rev()
-                .nth(LEAD_CHARS - 1)
-                .map_or(0, |(i, _)| i);
-            let end = text[start..]
-                .char_indices()
-                .nth(MAX_CHARS)
-                .map_or(text.len(), |(i, _)| start + i);
+            let (start, end) = window(text, s);
             let hits: Vec<_> = all
                 .into_iter()
                 .filter(|&(s, _)| s >= start && s < end)
@@ -166,6 +149,21 @@ impl Highlighter {
 
 /// `text[start..end]` as HTML with `hits` (byte ranges inside it) in `<b>`, with `…` where text
 /// was cut off.
+/// The byte range of the snippet around a match at `at`: back [`LEAD_CHARS`] characters, then
+/// [`MAX_CHARS`] forward.
+fn window(text: &str, at: usize) -> (usize, usize) {
+    let start = text[..at]
+        .char_indices()
+        .rev()
+        .nth(LEAD_CHARS - 1)
+        .map_or(0, |(i, _)| i);
+    let end = text[start..]
+        .char_indices()
+        .nth(MAX_CHARS)
+        .map_or(text.len(), |(i, _)| start + i);
+    (start, end)
+}
+
 fn render(text: &str, start: usize, end: usize, hits: &[(usize, usize)]) -> String {
     let mut out = String::with_capacity(end - start + hits.len() * 7 + 6);
     if start > 0 {

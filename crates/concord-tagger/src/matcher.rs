@@ -95,12 +95,12 @@ impl Matcher {
                 class[usize::from(b)] |= STARTS;
             }
         }
-        let mut records = patterns
+        // Below MAX_PATTERNS, so every index fits a u32.
+        let mut records: Vec<(&[u8], u32)> = patterns
             .iter()
             .enumerate()
-            .map(|(i, p)| u32::try_from(i).map(|i| (p.as_bytes(), i)))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|_| TaggerError::Automaton("too many patterns".into()))?;
+            .map(|(i, p)| (p.as_bytes(), i as u32))
+            .collect();
         records.sort_unstable();
         let bytes = yada::builder::DoubleArrayBuilder::build(&records)
             .map_err(|e| TaggerError::Automaton(e.to_string()))?;

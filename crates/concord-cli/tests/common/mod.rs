@@ -131,3 +131,43 @@ pub fn hidden(html: &str, name: &str) -> Option<String> {
     let end = html[start..].find('"')?;
     Some(html[start..start + end].to_owned())
 }
+
+/// The session cookie (`name=value`) a response sets, if any (a cookie being cleared does not
+/// count).
+pub fn session_cookie(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    headers
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("concord_session=") && !v.contains("Max-Age=0"))
+        .map(|v| v.split(';').next().unwrap().to_owned())
+}
+
+/// Signs in through the web form at `base` (`http://host:port`): the session cookie, or
+/// `None` if refused.
+pub async fn web_login(
+    client: &reqwest::Client,
+    base: &str,
+    user: &str,
+    password: &str,
+) -> Option<String> {
+    use reqwest::header;
+    let r = client.get(format!("{base}/login")).send().await.unwrap();
+    let login_cookie = r
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("concord_login_csrf="))
+        .map(|v| v.split(';').next().unwrap().to_owned())
+        .unwrap();
+    let csrf = hidden(&r.text().await.unwrap(), "csrf").unwrap();
+    let r = client
+        .post(format!("{base}/login"))
+        .header(header::COOKIE, login_cookie)
+        .form(&[("username", user), ("password", password), ("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    session_cookie(r.headers())
+}
